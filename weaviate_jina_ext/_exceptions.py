@@ -1,0 +1,197 @@
+"""Every error this package raises, in one hierarchy.
+
+::
+
+    JinaExtError                       base of everything raised here
+    ├── JinaConfigError (ValueError)   bad input, caught before anything is sent
+    │   ├── MissingJinaKeyError        no key where one is required
+    │   ├── InvalidJinaKeyError        empty, whitespace or control characters
+    │   ├── HeaderConflictError        one header given twice with two values
+    │   ├── UnknownModelError          a name the catalogue does not know (strict look-ups)
+    │   ├── ModelModuleMismatchError   model used with a module that cannot serve it
+    │   ├── InvalidDimensionsError     dimensions the model cannot produce
+    │   └── InvalidTaskError           task the model does not accept
+    ├── JinaModuleNotEnabledError      the Weaviate server lacks a Jina module
+    ├── JinaAPIError                   the Jina API (or a compatible server) said no
+    │   ├── JinaBadRequestError        400 / 422: the request itself is wrong
+    │   ├── JinaAuthenticationError    401: key missing or invalid
+    │   ├── JinaPaymentRequiredError   402 / 403 balance: top up the account
+    │   ├── JinaRateLimitError         429: slow down (carries retry_after)
+    │   └── JinaServerError            5xx / 524: the service failed
+    └── ServiceTimeoutError (TimeoutError)  a rig service did not become ready
+
+Messages name the parameter, the bad value, the allowed values and the fix. None of them
+ever carries an API key: keys are shown masked (``jina_…abcd``) or not at all.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "HeaderConflictError",
+    "InvalidDimensionsError",
+    "InvalidJinaKeyError",
+    "InvalidTaskError",
+    "JinaAPIError",
+    "JinaAuthenticationError",
+    "JinaBadRequestError",
+    "JinaConfigError",
+    "JinaExtError",
+    "JinaModuleNotEnabledError",
+    "JinaPaymentRequiredError",
+    "JinaRateLimitError",
+    "JinaServerError",
+    "MissingJinaKeyError",
+    "ModelModuleMismatchError",
+    "ServiceTimeoutError",
+    "UnknownModelError",
+]
+
+
+class JinaExtError(Exception):
+    """Base class of every error raised by weaviate-jina-ext."""
+
+
+class JinaConfigError(JinaExtError, ValueError):
+    """Bad input detected before any request was sent or anything was written."""
+
+
+class MissingJinaKeyError(JinaConfigError):
+    """A Jina API key is required but none was given or found in the environment."""
+
+
+class InvalidJinaKeyError(JinaConfigError):
+    """The Jina API key is empty or contains whitespace or control characters."""
+
+
+class HeaderConflictError(JinaConfigError):
+    """The same header was given twice with different values."""
+
+
+class UnknownModelError(JinaConfigError):
+    """A model name the catalogue does not know, where a known one is required."""
+
+
+class ModelModuleMismatchError(JinaConfigError):
+    """The model cannot be served by the Weaviate module it was configured for."""
+
+
+class InvalidDimensionsError(JinaConfigError):
+    """The requested output dimensions are not produced by the model."""
+
+
+class InvalidTaskError(JinaConfigError):
+    """The task (LoRA adapter) is not accepted by the model."""
+
+
+class JinaModuleNotEnabledError(JinaExtError):
+    """The Weaviate server does not have the requested Jina module enabled."""
+
+    def __init__(self, message: str, *, module: str, enabled: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.module = module
+        self.enabled = enabled
+
+
+class JinaAPIError(JinaExtError):
+    """The Jina API, or a Jina-compatible server, answered with an error.
+
+    Attributes:
+        status_code: The HTTP status of the answer.
+        detail: The ``detail`` text the API sent (never contains the key).
+        code: The API's machine-readable ``code`` when it sent one.
+        request: The request that failed (its ``Authorization`` header is not shown in reprs).
+        response: The response that carried the error.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        detail: str = "",
+        code: str | None = None,
+        request: httpx.Request | None = None,
+        response: httpx.Response | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.detail = detail
+        self.code = code
+        self.request = request
+        self.response = response
+
+
+class JinaBadRequestError(JinaAPIError):
+    """400 or 422: the request is malformed or names something the API rejects."""
+
+
+class JinaAuthenticationError(JinaAPIError):
+    """401: the key is missing or invalid."""
+
+
+class JinaPaymentRequiredError(JinaAPIError):
+    """402, or 403 with an insufficient balance: the account needs tokens."""
+
+
+class JinaRateLimitError(JinaAPIError):
+    """429: too many requests or tokens per minute, or too many concurrent requests.
+
+    Attributes:
+        retry_after: Seconds the API asked to wait (``Retry-After``), when it said.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        detail: str = "",
+        code: str | None = None,
+        request: httpx.Request | None = None,
+        response: httpx.Response | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            status_code=status_code,
+            detail=detail,
+            code=code,
+            request=request,
+            response=response,
+        )
+        self.retry_after = retry_after
+
+
+class JinaServerError(JinaAPIError):
+    """5xx or 524: the service failed; the same request may succeed later."""
+
+
+class ServiceTimeoutError(JinaExtError, TimeoutError):
+    """A service of the test rig did not become ready in time.
+
+    Attributes:
+        service: What was being waited for (for example ``"weaviate"``).
+        url: Where it was polled.
+        waited: Seconds waited.
+        last_error: The last error or status seen, if any.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        service: str,
+        url: str,
+        waited: float,
+        last_error: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.service = service
+        self.url = url
+        self.waited = waited
+        self.last_error = last_error

@@ -1,0 +1,106 @@
+"""Finding, checking and masking the Jina API key.
+
+One precedence everywhere (connect helpers, ``JinaClient``, the pytest plugin):
+
+1. the explicit ``jina_api_key=`` argument;
+2. ``JINAAI_APIKEY`` (the name Weaviate's server reads);
+3. ``JINAAI_API_KEY`` (the name Weaviate's documentation snippets read);
+4. ``JINA_API_KEY`` (the name Jina's own docs and other integrations read).
+
+The key is checked for emptiness, whitespace and control characters (which would let it
+inject headers) before it is ever placed in a header, and it is only ever shown masked.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Final
+
+from weaviate_jina_ext._exceptions import InvalidJinaKeyError, MissingJinaKeyError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["KEY_ENV_VARS", "mask_key", "resolve_api_key", "validate_api_key"]
+
+#: Environment variables read for the key, in order of precedence.
+KEY_ENV_VARS: Final = ("JINAAI_APIKEY", "JINAAI_API_KEY", "JINA_API_KEY")
+
+_HOW_TO_SET: Final = (
+    "pass jina_api_key=... or set the JINAAI_APIKEY environment variable "
+    "(JINAAI_API_KEY and JINA_API_KEY are also read)"
+)
+
+
+def mask_key(key: str | None) -> str:
+    """Show a key in a form safe for logs: its prefix and last four characters at most.
+
+    Keys shorter than 12 characters are shown only as ``***`` so that nothing useful leaks.
+    """
+    if not key:
+        return "<none>"
+    if len(key) < 12:
+        return "***"
+    prefix = "jina_" if key.startswith("jina_") else ""
+    return f"{prefix}…{key[-4:]}"
+
+
+def validate_api_key(key: str, *, source: str = "jina_api_key") -> str:
+    """Return ``key`` if it can be sent in an HTTP header, else raise.
+
+    Args:
+        key: The candidate key.
+        source: Where it came from, named in the error (argument or variable name).
+
+    Raises:
+        InvalidJinaKeyError: The key is not a string, is empty, or contains whitespace or
+            control characters. The message never includes the key itself.
+    """
+    if not isinstance(key, str):
+        msg = f"{source} must be a str, got {type(key).__name__}; {_HOW_TO_SET}"
+        raise InvalidJinaKeyError(msg)
+    if not key:
+        msg = f"{source} is empty; {_HOW_TO_SET}, or leave it unset to use the server's key"
+        raise InvalidJinaKeyError(msg)
+    bad = [c for c in key if c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F or not c.isprintable()]
+    if bad:
+        kinds = "whitespace" if all(c.isspace() for c in bad) else "whitespace or control characters"
+        msg = (
+            f"{source} contains {kinds} ({len(bad)} character(s)); a Jina key is a single "
+            f"printable token such as 'jina_…'. Check for a trailing newline or copy/paste damage"
+        )
+        raise InvalidJinaKeyError(msg)
+    return key
+
+
+def resolve_api_key(
+    explicit: str | None = None,
+    *,
+    required: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> str | None:
+    """Find the Jina key by the package's precedence and validate it.
+
+    Args:
+        explicit: The ``jina_api_key=`` argument; used whenever it is not ``None``.
+        required: Raise instead of returning ``None`` when no key is found.
+        environ: Where to look for the variables (default: ``os.environ``).
+
+    Returns:
+        The key, or ``None`` when none was given or found and ``required`` is false.
+
+    Raises:
+        InvalidJinaKeyError: The key found is empty or malformed.
+        MissingJinaKeyError: ``required`` is true and no key was found.
+    """
+    if explicit is not None:
+        return validate_api_key(explicit)
+    env = os.environ if environ is None else environ
+    for name in KEY_ENV_VARS:
+        value = env.get(name)
+        if value is not None:
+            return validate_api_key(value, source=f"the {name} environment variable")
+    if required:
+        msg = f"a Jina API key is required: {_HOW_TO_SET}"
+        raise MissingJinaKeyError(msg)
+    return None
