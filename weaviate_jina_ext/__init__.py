@@ -14,6 +14,21 @@ from weaviate_jina_ext._catalogue import (
     list_models,
     lookup_model,
 )
+from weaviate_jina_ext._configure import JinaConfigure
+from weaviate_jina_ext._connect import (
+    JINA_MODULES,
+    async_ensure_jina_modules,
+    connect_to_custom,
+    connect_to_embedded,
+    connect_to_local,
+    connect_to_weaviate_cloud,
+    ensure_jina_modules,
+    jina_headers,
+    use_async_with_custom,
+    use_async_with_embedded,
+    use_async_with_local,
+    use_async_with_weaviate_cloud,
+)
 from weaviate_jina_ext._exceptions import (
     HeaderConflictError,
     InvalidDimensionsError,
@@ -40,10 +55,12 @@ __all__ = [
     "InvalidDimensionsError",
     "InvalidJinaKeyError",
     "InvalidTaskError",
+    "JINA_MODULES",
     "JinaAPIError",
     "JinaAuthenticationError",
     "JinaBadRequestError",
     "JinaConfigError",
+    "JinaConfigure",
     "JinaExtError",
     "JinaModelInfo",
     "JinaModuleNotEnabledError",
@@ -55,11 +72,22 @@ __all__ = [
     "ServiceTimeoutError",
     "UnknownModelError",
     "UnknownModelWarning",
+    "async_ensure_jina_modules",
+    "connect_to_custom",
+    "connect_to_embedded",
+    "connect_to_local",
+    "connect_to_weaviate_cloud",
+    "ensure_jina_modules",
     "get_model",
+    "jina_headers",
     "list_models",
     "lookup_model",
     "mask_key",
     "resolve_api_key",
+    "use_async_with_custom",
+    "use_async_with_embedded",
+    "use_async_with_local",
+    "use_async_with_weaviate_cloud",
 ]
 
 

@@ -92,6 +92,8 @@ class JinaModelInfo:
     @property
     def weaviate_sends_task(self) -> bool:
         """Whether Weaviate's Jina modules send ``task`` and ``normalized`` for this model."""
+        if self.kind == "reranker":
+            return False
         return "v3" in self.name or "clip" in self.name
 
     @property
@@ -115,14 +117,31 @@ class JinaModelInfo:
         return dimensions
 
 
-_V3_TASKS = ("retrieval.query", "retrieval.passage", "text-matching", "classification", "separation")
+_V3_TASKS = (
+    "retrieval.query",
+    "retrieval.passage",
+    "text-matching",
+    "classification",
+    "separation",
+)
 _V4_TASKS = ("retrieval.query", "retrieval.passage", "text-matching", "code.query", "code.passage")
-_V5_TASKS = ("retrieval.query", "retrieval.passage", "text-matching", "classification", "clustering")
+_V5_TASKS = (
+    "retrieval.query",
+    "retrieval.passage",
+    "text-matching",
+    "classification",
+    "clustering",
+)
 
 
 def _text(
-    name: str, dims: int, max_tokens: int = 8192, *, mrl: tuple[int, int] | None = None,
-    tasks: tuple[str, ...] = (), max_inputs: int = 2048,
+    name: str,
+    dims: int,
+    max_tokens: int = 8192,
+    *,
+    mrl: tuple[int, int] | None = None,
+    tasks: tuple[str, ...] = (),
+    max_inputs: int = 2048,
     modules: frozenset[str] = frozenset({MODULE_TEXT2VEC}),
 ) -> JinaModelInfo:
     return JinaModelInfo(
@@ -168,12 +187,13 @@ _ENTRIES: tuple[JinaModelInfo, ...] = (
     JinaModelInfo(
         name="jina-colbert-v2", kind="multi-vector", default_dimensions=128,
         min_dimensions=None, max_dimensions=None, dimension_choices=(64, 96, 128),
-        max_tokens=8192, max_inputs=2048, tasks=(), modules=frozenset({MODULE_TEXT2MULTIVEC}),
+        max_tokens=8192, max_inputs=2048, tasks=(),
+        modules=frozenset({MODULE_TEXT2MULTIVEC, MODULE_RERANKER}),
     ),
     JinaModelInfo(
         name="jina-colbert-v1-en", kind="multi-vector", default_dimensions=128,
         min_dimensions=None, max_dimensions=None, dimension_choices=(), max_tokens=8192,
-        max_inputs=2048, tasks=(), modules=frozenset({MODULE_TEXT2MULTIVEC}),
+        max_inputs=2048, tasks=(), modules=frozenset({MODULE_TEXT2MULTIVEC, MODULE_RERANKER}),
     ),
     _reranker("jina-reranker-v3", 131072),
     _reranker("jina-reranker-m0", 10240),

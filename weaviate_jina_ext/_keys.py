@@ -45,7 +45,7 @@ def mask_key(key: str | None) -> str:
     return f"{prefix}…{key[-4:]}"
 
 
-def validate_api_key(key: str, *, source: str = "jina_api_key") -> str:
+def validate_api_key(key: object, *, source: str = "jina_api_key") -> str:
     """Return ``key`` if it can be sent in an HTTP header, else raise.
 
     Args:
@@ -64,7 +64,9 @@ def validate_api_key(key: str, *, source: str = "jina_api_key") -> str:
         raise InvalidJinaKeyError(msg)
     bad = [c for c in key if c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F or not c.isprintable()]
     if bad:
-        kinds = "whitespace" if all(c.isspace() for c in bad) else "whitespace or control characters"
+        kinds = (
+            "whitespace" if all(c.isspace() for c in bad) else "whitespace or control characters"
+        )
         msg = (
             f"{source} contains {kinds} ({len(bad)} character(s)); a Jina key is a single "
             f"printable token such as 'jina_…'. Check for a trailing newline or copy/paste damage"

@@ -1,0 +1,44 @@
+# Two commands do everything on a fresh machine (Python 3.10+ and, without Docker, Go + gcc):
+#   make quickstart   connect, configure, import, near_text and hybrid, end to end
+#   make test         formatting, lint, types, and the whole test suite (integration included)
+# Both create .venv and install the project into it first.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: quickstart test lint unit venv weaviate bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet -e . --group dev
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Find or build the pinned Weaviate server (cached per user; see docker/docker-compose.yml).
+weaviate: $(STAMP)
+	$(BIN)/python -m weaviate_jina_ext.testing ensure-binary
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint weaviate
+	$(BIN)/pytest
+
+unit: $(STAMP)
+	$(BIN)/pytest -m "not integration"
+
+quickstart: weaviate
+	$(BIN)/python examples/quickstart.py
+
+bench: weaviate
+	$(BIN)/python bench/bench_client.py
+	$(BIN)/python bench/bench_fake_server.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
