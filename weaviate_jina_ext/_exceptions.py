@@ -18,7 +18,12 @@
     │   ├── JinaPaymentRequiredError   402 / 403 balance: top up the account
     │   ├── JinaRateLimitError         429: slow down (carries retry_after)
     │   └── JinaServerError            5xx / 524: the service failed
-    └── ServiceTimeoutError (TimeoutError)  a rig service did not become ready
+    ├── ServiceTimeoutError (TimeoutError)  a rig service did not become ready
+    └── WeaviateRigError               the test rig could not provide a Weaviate
+        ├── ComposeFileError (ValueError)  compose file missing, malformed or unpinned
+        ├── WeaviateBinaryError        no usable weaviate-server binary
+        ├── WeaviateBackendError       the requested backend is not available here
+        └── WeaviateStartError         a Weaviate process exited before it was ready
 
 Messages name the parameter, the bad value, the allowed values and the fix. None of them
 ever carries an API key: keys are shown masked (``jina_…abcd``) or not at all.
@@ -32,6 +37,11 @@ if TYPE_CHECKING:
     import httpx
 
 __all__ = [
+    "WeaviateStartError",
+    "WeaviateRigError",
+    "WeaviateBinaryError",
+    "WeaviateBackendError",
+    "ComposeFileError",
     "HeaderConflictError",
     "InvalidDimensionsError",
     "InvalidJinaKeyError",
@@ -195,3 +205,33 @@ class ServiceTimeoutError(JinaExtError, TimeoutError):
         self.url = url
         self.waited = waited
         self.last_error = last_error
+
+
+class WeaviateRigError(JinaExtError):
+    """Base of the errors raised while providing a Weaviate for tests."""
+
+
+class ComposeFileError(WeaviateRigError, ValueError):
+    """The compose file is missing, malformed, unpinned, or a required variable is unset."""
+
+
+class WeaviateBinaryError(WeaviateRigError):
+    """No usable ``weaviate-server``: not found, not executable, or the build failed."""
+
+
+class WeaviateBackendError(WeaviateRigError):
+    """The requested backend cannot be used here (no Docker, no ``WEAVIATE_URL``, ...)."""
+
+
+class WeaviateStartError(WeaviateRigError):
+    """A Weaviate process exited before it became ready.
+
+    Attributes:
+        returncode: The process's exit status.
+        log_tail: The last lines of its log.
+    """
+
+    def __init__(self, message: str, *, returncode: int | None, log_tail: str) -> None:
+        super().__init__(message)
+        self.returncode = returncode
+        self.log_tail = log_tail

@@ -1,0 +1,188 @@
+"""The ``weaviate-jina-ext`` command line.
+
+Subcommands:
+
+``fake-jina``
+    Serve the local Jina-compatible API (:class:`weaviate_jina_ext.testing.FakeJina`) in the
+    foreground until interrupted, printing its URL first so scripts can read it from the
+    first line of output. Handy for pointing a Weaviate process, a notebook or another
+    language's client at an offline Jina API.
+
+Each subcommand is a ``_cmd_*`` function registered in :func:`build_parser`; adding one
+takes a parser entry and a function.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from types import FrameType
+
+__all__ = ["build_parser", "main"]
+
+_log = logging.getLogger("weaviate_jina_ext.cli")
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        msg = f"{text!r} is not a number"
+        raise argparse.ArgumentTypeError(msg) from None
+    if not 0.0 <= value <= 1.0:
+        msg = f"{text} is not a probability between 0 and 1"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        msg = f"{text!r} is not a number"
+        raise argparse.ArgumentTypeError(msg) from None
+    if value < 0:
+        msg = f"{text} must be zero or more"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        msg = f"{text!r} is not an integer"
+        raise argparse.ArgumentTypeError(msg) from None
+    if value < 1:
+        msg = f"{text} must be at least 1"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with one subparser per subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="weaviate-jina-ext",
+        description="Tools for Weaviate with Jina AI embeddings.",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="WARNING",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="log level of the weaviate_jina_ext loggers (default: WARNING)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    fake = commands.add_parser(
+        "fake-jina",
+        help="serve a local Jina-compatible API until interrupted",
+        description=(
+            "Serve POST /v1/embeddings, /v1/multi-vector and /v1/rerank with deterministic "
+            "vectors. Prints the base URL on the first line of output, then runs until "
+            "Ctrl-C or SIGTERM."
+        ),
+    )
+    fake.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback)")
+    fake.add_argument("--port", type=int, default=8765, help="port to bind; 0 picks a free one")
+    fake.add_argument(
+        "--api-key",
+        action="append",
+        dest="api_keys",
+        metavar="KEY",
+        help="accepted Bearer key (repeatable); without it any non-empty key is accepted",
+    )
+    fake.add_argument("--strict", action="store_true", help="reject unknown fields and models")
+    fake.add_argument(
+        "--latency-ms", type=_non_negative, default=0.0, help="milliseconds added to each request"
+    )
+    for status in (429, 500, 503):
+        fake.add_argument(
+            f"--fault-rate-{status}",
+            type=_probability,
+            default=0.0,
+            metavar="P",
+            help=f"probability of answering {status}",
+        )
+    fake.add_argument(
+        "--retry-after", type=int, default=1, help="Retry-After seconds of injected 429/503s"
+    )
+    fake.add_argument("--seed", type=int, default=0, help="seed of the fault RNG")
+    fake.add_argument("--rpm", type=_positive_int, help="enforce requests per minute per key")
+    fake.add_argument("--tpm", type=_positive_int, help="enforce tokens per minute per key")
+    fake.add_argument(
+        "--concurrency", type=_positive_int, help="enforce requests in flight per key"
+    )
+    fake.set_defaults(handler=_cmd_fake_jina)
+    return parser
+
+
+def _cmd_fake_jina(args: argparse.Namespace) -> int:
+    from weaviate_jina_ext.testing._fake_jina import FakeJina, Faults, RateLimit  # noqa: PLC0415
+
+    rates = (args.fault_rate_429, args.fault_rate_500, args.fault_rate_503)
+    faults = None
+    if args.latency_ms or any(rates):
+        faults = Faults(
+            rate_429=args.fault_rate_429,
+            rate_500=args.fault_rate_500,
+            rate_503=args.fault_rate_503,
+            latency=args.latency_ms / 1000.0,
+            retry_after=args.retry_after,
+            seed=args.seed,
+        )
+    limits = None
+    if args.rpm or args.tpm or args.concurrency:
+        limits = RateLimit(
+            requests_per_minute=args.rpm,
+            tokens_per_minute=args.tpm,
+            concurrency=args.concurrency,
+        )
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    try:
+        with FakeJina(
+            host=args.host,
+            port=args.port,
+            api_keys=args.api_keys,
+            faults=faults,
+            rate_limit=limits,
+            strict=args.strict,
+        ) as fake:
+            sys.stdout.write(f"{fake.url}\n")
+            sys.stdout.flush()
+            try:
+                while not stop.wait(0.5):
+                    pass
+            except KeyboardInterrupt:
+                pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("weaviate_jina_ext").setLevel(args.log_level)
+    try:
+        status: int = args.handler(args)
+    except OSError as exc:
+        parser.exit(1, f"weaviate-jina-ext: {exc}\n")
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,266 @@
+"""The pytest plugin: fixtures for a real Weaviate whose Jina modules answer offline.
+
+Installed with the package and loaded through the ``pytest11`` entry point, so importing
+this module must stay cheap and start nothing: everything heavy (the launchers, the fake
+Jina server, the Weaviate client) is imported inside the fixtures that need it.
+
+Fixtures compose, and each one is small enough to override in a ``conftest.py``::
+
+    weaviate_jina_version ─┐
+    weaviate_jina_modules ─┼─> weaviate_jina_server ─> weaviate_jina_client
+    weaviate_jina_backend ─┤
+    weaviate_jina_server_env (the proxy's variables in transparent mode)
+
+    jina_fake ─> jina_proxy          jina_live ─> jina_api_key, jina_base_url
+
+By default Weaviate's Jina modules are pointed at a local :class:`FakeJina` through the
+collection's ``base_url`` (``jina_base_url``). With ``--weaviate-jina-routing=transparent``,
+Weaviate is started with ``HTTPS_PROXY``/``SSL_CERT_FILE`` of a :class:`JinaProxy`, so
+collections configured *without* ``base_url`` (and the reranker, which cannot be
+redirected) reach the fake too. With ``--jina-live`` and a key in ``JINAAI_APIKEY``, the real
+Jina API is used instead.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Generator, Iterator
+
+    from weaviate.client import WeaviateClient
+
+    from weaviate_jina_ext.testing._fake_jina import FakeJina
+    from weaviate_jina_ext.testing._proxy import JinaProxy
+    from weaviate_jina_ext.testing._weaviate import WeaviateInstance
+
+__all__ = ["FAKE_JINA_KEY", "pytest_addoption", "pytest_runtest_makereport"]
+
+#: The key the session's FakeJina accepts (not a real key).
+FAKE_JINA_KEY: Final = "jina_weaviate_jina_ext_fake_key_0001"
+
+# Kept literal so that loading the plugin imports nothing; a test checks they match the
+# launcher's ``BACKENDS``.
+_BACKENDS: Final = ("auto", "existing", "docker", "process")
+_ROUTINGS: Final = ("base_url", "transparent")
+_LOG_LINES: Final = 50
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register the ``weaviate-jina`` option group."""
+    group = parser.getgroup("weaviate-jina", "Weaviate with Jina modules (weaviate-jina-ext)")
+    group.addoption(
+        "--weaviate-backend",
+        choices=_BACKENDS,
+        default="auto",
+        help=(
+            "where weaviate_jina_server comes from: 'existing' (WEAVIATE_URL), 'docker' "
+            "(docker compose), 'process' (a local weaviate-server), or 'auto' (the first "
+            "that works, in that order). Default: auto."
+        ),
+    )
+    group.addoption(
+        "--weaviate-version",
+        default=None,
+        metavar="X.Y.Z",
+        help="Weaviate version for the process backend (default: the compose file's pin).",
+    )
+    group.addoption(
+        "--jina-live",
+        action="store_true",
+        default=False,
+        help=(
+            "use the real Jina API with the key in JINAAI_APIKEY instead of the local fake; "
+            "tests that need it are skipped when no key is set."
+        ),
+    )
+    group.addoption(
+        "--weaviate-jina-routing",
+        choices=_ROUTINGS,
+        default="base_url",
+        help=(
+            "how Weaviate reaches the fake Jina API: 'base_url' (collections set "
+            "base_url=jina_base_url) or 'transparent' (Weaviate runs behind a local HTTPS "
+            "proxy that answers for api.jina.ai). Default: base_url."
+        ),
+    )
+
+
+def _live(config: pytest.Config) -> bool:
+    return bool(config.getoption("--jina-live"))
+
+
+# -- Jina side ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def weaviate_jina_routing(pytestconfig: pytest.Config) -> str:
+    """``"base_url"`` or ``"transparent"``, from ``--weaviate-jina-routing``."""
+    return str(pytestconfig.getoption("--weaviate-jina-routing"))
+
+
+@pytest.fixture(scope="session")
+def jina_live(pytestconfig: pytest.Config) -> str:
+    """The real Jina key; skips the test unless ``--jina-live`` is given and a key is set."""
+    if not _live(pytestconfig):
+        pytest.skip("uses the real Jina API: run with --jina-live and JINAAI_APIKEY set")
+    from weaviate_jina_ext._keys import resolve_api_key  # noqa: PLC0415
+
+    key = resolve_api_key(None)
+    if key is None:
+        pytest.skip("--jina-live was given but JINAAI_APIKEY (or JINAAI_API_KEY) is not set")
+    return key
+
+
+@pytest.fixture(scope="session")
+def jina_fake(weaviate_jina_backend: str) -> Iterator[FakeJina]:
+    """A running Jina-compatible server for the session (accepts :data:`FAKE_JINA_KEY`).
+
+    Call ``jina_fake.clear()`` at the start of a test that inspects ``jina_fake.requests``.
+    With the Docker backend it listens on all interfaces, so the container can reach it.
+    """
+    from weaviate_jina_ext.testing._fake_jina import FakeJina  # noqa: PLC0415
+
+    host = "0.0.0.0" if weaviate_jina_backend == "docker" else "127.0.0.1"  # noqa: S104
+    with FakeJina(host=host, api_keys=[FAKE_JINA_KEY]) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def jina_proxy(jina_fake: FakeJina, weaviate_jina_backend: str) -> Iterator[JinaProxy]:
+    """An HTTPS proxy that answers for ``api.jina.ai`` from ``jina_fake``."""
+    from weaviate_jina_ext.testing._proxy import JinaProxy  # noqa: PLC0415
+
+    host = "0.0.0.0" if weaviate_jina_backend == "docker" else "127.0.0.1"  # noqa: S104
+    with JinaProxy(jina_fake, host=host) as proxy:
+        yield proxy
+
+
+@pytest.fixture(scope="session")
+def jina_api_key(pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> str:
+    """The Jina key to send: the fake's, or with ``--jina-live`` the real one."""
+    if _live(pytestconfig):
+        return str(request.getfixturevalue("jina_live"))
+    return FAKE_JINA_KEY
+
+
+@pytest.fixture(scope="session")
+def jina_base_url(
+    pytestconfig: pytest.Config,
+    request: pytest.FixtureRequest,
+    weaviate_jina_routing: str,
+    weaviate_jina_backend: str,
+) -> str | None:
+    """``base_url`` for Jina module configs: the fake's URL, or ``None`` (the real API).
+
+    ``None`` in live and in transparent mode, where the proxy answers for the real address.
+    """
+    if _live(pytestconfig) or weaviate_jina_routing == "transparent":
+        return None
+    fake: FakeJina = request.getfixturevalue("jina_fake")
+    if weaviate_jina_backend == "docker":
+        return f"http://host.docker.internal:{fake.port}"
+    return fake.url
+
+
+# -- Weaviate side --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def weaviate_jina_version(pytestconfig: pytest.Config) -> str:
+    """The Weaviate version: ``--weaviate-version``, else the compose file's pin."""
+    option = pytestconfig.getoption("--weaviate-version")
+    if option:
+        return str(option).removeprefix("v")
+    from weaviate_jina_ext.testing._weaviate import pinned_version  # noqa: PLC0415
+
+    return pinned_version()
+
+
+@pytest.fixture(scope="session")
+def weaviate_jina_modules() -> tuple[str, ...] | None:
+    """Modules to enable; ``None`` keeps the compose file's ``ENABLE_MODULES``."""
+    return None
+
+
+@pytest.fixture(scope="session")
+def weaviate_jina_backend(pytestconfig: pytest.Config) -> str:
+    """The backend in use, with ``auto`` resolved (see ``--weaviate-backend``)."""
+    from weaviate_jina_ext.testing._weaviate import resolve_backend  # noqa: PLC0415
+
+    return resolve_backend(str(pytestconfig.getoption("--weaviate-backend")))
+
+
+@pytest.fixture(scope="session")
+def weaviate_jina_server_env(
+    pytestconfig: pytest.Config, request: pytest.FixtureRequest, weaviate_jina_routing: str
+) -> dict[str, str]:
+    """Extra server environment: the proxy's variables in transparent mode, else none."""
+    if weaviate_jina_routing == "transparent" and not _live(pytestconfig):
+        proxy: JinaProxy = request.getfixturevalue("jina_proxy")
+        return proxy.env()
+    return {}
+
+
+@pytest.fixture(scope="session")
+def weaviate_jina_server(
+    weaviate_jina_backend: str,
+    weaviate_jina_version: str,
+    weaviate_jina_modules: tuple[str, ...] | None,
+    weaviate_jina_server_env: dict[str, str],
+) -> Iterator[WeaviateInstance]:
+    """A running Weaviate for the session (see ``--weaviate-backend``).
+
+    Fails, with what to install or set, when none can be provided.
+    """
+    from weaviate_jina_ext.testing._weaviate import start_weaviate  # noqa: PLC0415
+
+    with start_weaviate(
+        weaviate_jina_backend,
+        version=weaviate_jina_version if weaviate_jina_backend == "process" else None,
+        modules=weaviate_jina_modules,
+        extra_env=weaviate_jina_server_env or None,
+    ) as instance:
+        yield instance
+
+
+@pytest.fixture
+def weaviate_jina_client(
+    weaviate_jina_server: WeaviateInstance, jina_api_key: str
+) -> Iterator[WeaviateClient]:
+    """A connected client that sends the Jina key; deletes the collections the test made."""
+    from weaviate_jina_ext._connect import connect_to_custom  # noqa: PLC0415
+
+    client = connect_to_custom(**weaviate_jina_server.connect_kwargs(), jina_api_key=jina_api_key)
+    try:
+        before = set(client.collections.list_all(simple=True))
+        yield client
+        if not client.is_connected():
+            client.connect()
+        created = set(client.collections.list_all(simple=True)) - before
+        if created:
+            client.collections.delete(sorted(created))
+    finally:
+        client.close()
+
+
+# -- reporting ------------------------------------------------------------------------------
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Attach the Weaviate log tail to the report of a failed test that used the server."""
+    report = yield
+    if report.failed and isinstance(item, pytest.Function):
+        instance = item.funcargs.get("weaviate_jina_server")
+        log_tail = getattr(instance, "log_tail", None)
+        if callable(log_tail):
+            tail = log_tail(_LOG_LINES)
+            if tail:
+                title = f"weaviate-server log, last {_LOG_LINES} lines ({call.when})"
+                report.sections.append((title, str(tail)))
+    return report
