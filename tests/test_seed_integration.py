@@ -192,7 +192,11 @@ def test_config_round_trips_with_explicit_model(
                 model="jina-embeddings-v3", dimensions=256, base_url=base
             )
         }
-    with pytest.warns(DeprecationWarning, match=r"(?i)deprecat") if style != "vectors" else contextlib.nullcontext():
+    with (
+        pytest.warns(DeprecationWarning, match=r"(?i)deprecat")
+        if style != "vectors"
+        else contextlib.nullcontext()
+    ):
         weaviate_jina_client.collections.create(name, properties=PROPS, **extra)
     config = weaviate_jina_client.collections.use(name).config.get()
     if style == "vectorizer":
