@@ -6,20 +6,34 @@ import importlib.metadata
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
+
+import pytest
 
 import weaviate_jina_ext
 
 
 def test_all_is_sorted_and_complete() -> None:
-    """__all__ is sorted and names exactly the public attributes of the package."""
-    public = {
-        name
-        for name, value in vars(weaviate_jina_ext).items()
-        if name[0].isalpha() and name != "annotations" and not isinstance(value, ModuleType)
-    }
+    """__all__ is sorted, every name in it resolves, and nothing else is exported."""
     assert weaviate_jina_ext.__all__ == sorted(weaviate_jina_ext.__all__)
-    assert set(weaviate_jina_ext.__all__) == public
+    assert set(weaviate_jina_ext.__all__) == set(weaviate_jina_ext._EXPORTS)
+    for name in weaviate_jina_ext.__all__:
+        assert getattr(weaviate_jina_ext, name) is not None
+    assert set(weaviate_jina_ext.__all__) <= set(dir(weaviate_jina_ext))
+
+
+def test_unknown_attribute_error() -> None:
+    """A misspelt name raises AttributeError naming it."""
+    with pytest.raises(AttributeError, match="connect_to_locl"):
+        weaviate_jina_ext.connect_to_locl  # noqa: B018
+
+
+def test_testing_exports_resolve() -> None:
+    """Every name weaviate_jina_ext.testing exports resolves to its object."""
+    import weaviate_jina_ext.testing as testing  # noqa: PLC0415
+
+    assert set(testing.__all__) == set(testing._EXPORTS)
+    for name in testing.__all__:
+        assert getattr(testing, name) is not None
 
 
 def test_version_matches_metadata() -> None:
@@ -43,15 +57,15 @@ def test_helpers_listed() -> None:
 
 
 def test_import_is_quiet_and_light() -> None:
-    """Importing the package (and its pytest plugin module) starts no thread and no server."""
+    """Importing the package and its pytest plugin starts no thread and loads neither weaviate nor numpy."""
     code = (
-        "import threading, weaviate_jina_ext, weaviate_jina_ext.testing;"
-        "print(threading.active_count())"
+        "import sys, threading, weaviate_jina_ext, weaviate_jina_ext.testing._plugin;"
+        "print(threading.active_count(), 'weaviate' in sys.modules, 'numpy' in sys.modules)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    assert out.strip() == "1"
+    assert out.split() == ["1", "False", "False"]
 
 
 def test_py_typed_shipped() -> None:

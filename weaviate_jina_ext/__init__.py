@@ -7,64 +7,125 @@ an offline rig: a real Weaviate process and a local Jina-compatible server.
 
 from __future__ import annotations
 
-from weaviate_jina_ext._catalogue import (
-    JinaModelInfo,
-    UnknownModelWarning,
-    get_model,
-    list_models,
-    lookup_model,
-)
-from weaviate_jina_ext._configure import JinaConfigure
-from weaviate_jina_ext._connect import (
-    JINA_MODULES,
-    async_ensure_jina_modules,
-    connect_to_custom,
-    connect_to_embedded,
-    connect_to_local,
-    connect_to_weaviate_cloud,
-    ensure_jina_modules,
-    jina_headers,
-    use_async_with_custom,
-    use_async_with_embedded,
-    use_async_with_local,
-    use_async_with_weaviate_cloud,
-)
-from weaviate_jina_ext._embeddings import (
-    AUTO_TASK,
-    AsyncJinaClient,
-    AutoTask,
-    EmbeddingResult,
-    JinaClient,
-    MultiVectorResult,
-    RerankHit,
-    RerankResult,
-    TokenUsage,
-)
-from weaviate_jina_ext._exceptions import (
-    ComposeFileError,
-    HeaderConflictError,
-    InvalidDimensionsError,
-    InvalidJinaKeyError,
-    InvalidTaskError,
-    JinaAPIError,
-    JinaAuthenticationError,
-    JinaBadRequestError,
-    JinaConfigError,
-    JinaExtError,
-    JinaModuleNotEnabledError,
-    JinaPaymentRequiredError,
-    JinaRateLimitError,
-    JinaServerError,
-    MissingJinaKeyError,
-    ModelModuleMismatchError,
-    ServiceTimeoutError,
-    UnknownModelError,
-    WeaviateBackendError,
-    WeaviateBinaryError,
-    WeaviateRigError,
-    WeaviateStartError,
-)
-from weaviate_jina_ext._keys import mask_key, resolve_api_key
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from weaviate_jina_ext._catalogue import (
+        JinaModelInfo,
+        UnknownModelWarning,
+        get_model,
+        list_models,
+        lookup_model,
+    )
+    from weaviate_jina_ext._configure import JinaConfigure
+    from weaviate_jina_ext._connect import (
+        JINA_MODULES,
+        async_ensure_jina_modules,
+        connect_to_custom,
+        connect_to_embedded,
+        connect_to_local,
+        connect_to_weaviate_cloud,
+        ensure_jina_modules,
+        jina_headers,
+        use_async_with_custom,
+        use_async_with_embedded,
+        use_async_with_local,
+        use_async_with_weaviate_cloud,
+    )
+    from weaviate_jina_ext._embeddings import (
+        AUTO_TASK,
+        AsyncJinaClient,
+        AutoTask,
+        EmbeddingResult,
+        JinaClient,
+        MultiVectorResult,
+        RerankHit,
+        RerankResult,
+        TokenUsage,
+    )
+    from weaviate_jina_ext._exceptions import (
+        ComposeFileError,
+        HeaderConflictError,
+        InvalidDimensionsError,
+        InvalidJinaKeyError,
+        InvalidTaskError,
+        JinaAPIError,
+        JinaAuthenticationError,
+        JinaBadRequestError,
+        JinaConfigError,
+        JinaExtError,
+        JinaModuleNotEnabledError,
+        JinaPaymentRequiredError,
+        JinaRateLimitError,
+        JinaServerError,
+        MissingJinaKeyError,
+        ModelModuleMismatchError,
+        ServiceTimeoutError,
+        UnknownModelError,
+        WeaviateBackendError,
+        WeaviateBinaryError,
+        WeaviateRigError,
+        WeaviateStartError,
+    )
+    from weaviate_jina_ext._keys import mask_key, resolve_api_key
+
+# Public name -> defining module, imported on first use. The pytest plugin lives in this
+# package, so every pytest run of every user imports this file: it must not import
+# weaviate-client (slow, and it changes warning filters) until a name is actually used.
+_EXPORTS: dict[str, str] = {
+    "AUTO_TASK": "weaviate_jina_ext._embeddings",
+    "AsyncJinaClient": "weaviate_jina_ext._embeddings",
+    "AutoTask": "weaviate_jina_ext._embeddings",
+    "ComposeFileError": "weaviate_jina_ext._exceptions",
+    "EmbeddingResult": "weaviate_jina_ext._embeddings",
+    "HeaderConflictError": "weaviate_jina_ext._exceptions",
+    "InvalidDimensionsError": "weaviate_jina_ext._exceptions",
+    "InvalidJinaKeyError": "weaviate_jina_ext._exceptions",
+    "InvalidTaskError": "weaviate_jina_ext._exceptions",
+    "JINA_MODULES": "weaviate_jina_ext._connect",
+    "JinaAPIError": "weaviate_jina_ext._exceptions",
+    "JinaAuthenticationError": "weaviate_jina_ext._exceptions",
+    "JinaBadRequestError": "weaviate_jina_ext._exceptions",
+    "JinaClient": "weaviate_jina_ext._embeddings",
+    "JinaConfigError": "weaviate_jina_ext._exceptions",
+    "JinaConfigure": "weaviate_jina_ext._configure",
+    "JinaExtError": "weaviate_jina_ext._exceptions",
+    "JinaModelInfo": "weaviate_jina_ext._catalogue",
+    "JinaModuleNotEnabledError": "weaviate_jina_ext._exceptions",
+    "JinaPaymentRequiredError": "weaviate_jina_ext._exceptions",
+    "JinaRateLimitError": "weaviate_jina_ext._exceptions",
+    "JinaServerError": "weaviate_jina_ext._exceptions",
+    "MissingJinaKeyError": "weaviate_jina_ext._exceptions",
+    "ModelModuleMismatchError": "weaviate_jina_ext._exceptions",
+    "MultiVectorResult": "weaviate_jina_ext._embeddings",
+    "RerankHit": "weaviate_jina_ext._embeddings",
+    "RerankResult": "weaviate_jina_ext._embeddings",
+    "ServiceTimeoutError": "weaviate_jina_ext._exceptions",
+    "TokenUsage": "weaviate_jina_ext._embeddings",
+    "UnknownModelError": "weaviate_jina_ext._exceptions",
+    "UnknownModelWarning": "weaviate_jina_ext._catalogue",
+    "WeaviateBackendError": "weaviate_jina_ext._exceptions",
+    "WeaviateBinaryError": "weaviate_jina_ext._exceptions",
+    "WeaviateRigError": "weaviate_jina_ext._exceptions",
+    "WeaviateStartError": "weaviate_jina_ext._exceptions",
+    "async_ensure_jina_modules": "weaviate_jina_ext._connect",
+    "connect_to_custom": "weaviate_jina_ext._connect",
+    "connect_to_embedded": "weaviate_jina_ext._connect",
+    "connect_to_local": "weaviate_jina_ext._connect",
+    "connect_to_weaviate_cloud": "weaviate_jina_ext._connect",
+    "ensure_jina_modules": "weaviate_jina_ext._connect",
+    "get_model": "weaviate_jina_ext._catalogue",
+    "jina_headers": "weaviate_jina_ext._connect",
+    "list_models": "weaviate_jina_ext._catalogue",
+    "lookup_model": "weaviate_jina_ext._catalogue",
+    "mask_key": "weaviate_jina_ext._keys",
+    "resolve_api_key": "weaviate_jina_ext._keys",
+    "use_async_with_custom": "weaviate_jina_ext._connect",
+    "use_async_with_embedded": "weaviate_jina_ext._connect",
+    "use_async_with_local": "weaviate_jina_ext._connect",
+    "use_async_with_weaviate_cloud": "weaviate_jina_ext._connect",
+}
 
 __all__ = [
     "AUTO_TASK",
@@ -121,10 +182,19 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> str:
+def __getattr__(name: str) -> Any:  # noqa: ANN401 - returns whatever the export is
     if name == "__version__":
         from importlib.metadata import version  # noqa: PLC0415
 
         return version("weaviate-jina-ext")
-    msg = f"module 'weaviate_jina_ext' has no attribute {name!r}"
-    raise AttributeError(msg)
+    module = _EXPORTS.get(name)
+    if module is None:
+        msg = f"module 'weaviate_jina_ext' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
