@@ -19,7 +19,7 @@ from weaviate.collections.classes.config import ConsistencyLevel
 from weaviate_jina_ext import connect_to_custom
 from weaviate_jina_ext.testing._fake_jina import FakeJina
 from weaviate_jina_ext.testing._proxy import JinaProxy
-from weaviate_jina_ext.testing._weaviate import weaviate_cluster, weaviate_process
+from weaviate_jina_ext.testing._weaviate import start_weaviate, weaviate_cluster, weaviate_process
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -158,3 +158,20 @@ def test_three_node_cluster_replicates_and_survives_a_node_loss(fake: FakeJina) 
             assert stored is not None
         pids = [node.pid for node in cluster.nodes]
     assert all(_process_gone(pid) for pid in pids)
+
+
+def test_existing_backend_uses_weaviate_url(
+    fake: FakeJina, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With WEAVIATE_URL set, start_weaviate(backend="auto") uses that server and never stops it."""
+    with weaviate_process() as running:
+        monkeypatch.setenv("WEAVIATE_URL", running.url)
+        monkeypatch.setenv("WEAVIATE_GRPC_PORT", str(running.grpc_port))
+        with start_weaviate(backend="auto") as found:
+            assert found.backend == "existing"
+            assert (found.http_port, found.grpc_port) == (running.http_port, running.grpc_port)
+            with _connect(found) as client:
+                _insert_and_check(client, fake, base_url=fake.url)
+        # Leaving the existing instance's block must not have stopped the server.
+        assert running.pid is not None
+        assert not _process_gone(running.pid)
