@@ -147,11 +147,6 @@ def aclient(api: FakeAPI, **kwargs: Any) -> AsyncJinaClient:
     return AsyncJinaClient(api_key=KEY, transport=httpx.MockTransport(api.handle_async), **kwargs)
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(autouse=True)
 def _instant_retries() -> Iterator[None]:
     """Backoffs take no time; attempts stay as each client configures them."""

