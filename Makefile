@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: quickstart test lint unit venv weaviate bench clean
+.PHONY: quickstart test lint unit lowest venv weaviate bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,14 @@ test: lint weaviate
 unit: $(STAMP)
 	$(BIN)/pytest -m "not integration"
 
+# The unit tests again with the lowest versions pyproject.toml allows, so the bounds stay true.
+LOWEST := "weaviate-client==4.24.1" "httpx==0.28.0" "stamina==25.2.0"
+lowest:
+	test -x .venv-lowest/bin/python || $(PYTHON) -m venv .venv-lowest
+	.venv-lowest/bin/python -m pip install --quiet --upgrade "pip>=25.1"
+	.venv-lowest/bin/python -m pip install --quiet -e . --group dev $(LOWEST)
+	.venv-lowest/bin/pytest -m "not integration" -p no:cacheprovider
+
 quickstart: weaviate
 	$(BIN)/python examples/quickstart.py
 
@@ -41,4 +49,4 @@ bench: weaviate
 	$(BIN)/python bench/bench_fake_server.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-lowest .mypy_cache .ruff_cache .pytest_cache
