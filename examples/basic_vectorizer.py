@@ -24,7 +24,8 @@ def main(client: WeaviateClient, base_url: str | None, name: str = "BasicArticle
     assert config.vector_config is not None
     vector = config.vector_config["default"].vectorizer
     model = str(vector.model["model"])
-    print(f"{name}: vectorizer {vector.vectorizer}, model {model}")
+    module = getattr(vector.vectorizer, "value", vector.vectorizer)  # enum or plain str
+    print(f"{name}: vectorizer {module}, model {model}")
     return model
 
 

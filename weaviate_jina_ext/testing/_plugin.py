@@ -195,13 +195,28 @@ def weaviate_jina_backend(pytestconfig: pytest.Config) -> str:
 
 @pytest.fixture(scope="session")
 def weaviate_jina_server_env(
-    pytestconfig: pytest.Config, request: pytest.FixtureRequest, weaviate_jina_routing: str
+    pytestconfig: pytest.Config,
+    request: pytest.FixtureRequest,
+    weaviate_jina_routing: str,
+    weaviate_jina_backend: str,
 ) -> dict[str, str]:
-    """Extra server environment: the proxy's variables in transparent mode, else none."""
-    if weaviate_jina_routing == "transparent" and not _live(pytestconfig):
+    """Extra server environment: the proxy's variables in transparent mode.
+
+    Offline, a server the rig starts also gets an empty ``JINAAI_APIKEY``: the compose file
+    passes the developer's own key through to the server, and a real key must never be
+    sent to the local fake (the reranker prefers the server's key over the client's).
+    """
+    if _live(pytestconfig):
+        return {}
+    from weaviate_jina_ext.testing._weaviate import resolve_backend  # noqa: PLC0415
+
+    env: dict[str, str] = {}
+    if resolve_backend(weaviate_jina_backend) != "existing":
+        env["JINAAI_APIKEY"] = ""
+    if weaviate_jina_routing == "transparent":
         proxy: JinaProxy = request.getfixturevalue("jina_proxy")
-        return proxy.env()
-    return {}
+        env.update(proxy.env())
+    return env
 
 
 @pytest.fixture(scope="session")
