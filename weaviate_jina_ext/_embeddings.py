@@ -323,7 +323,7 @@ class _BaseJinaClient:
         transport: object | None,
         http_client: object | None,
     ) -> None:
-        key = resolve_api_key(api_key, required=True)
+        key = resolve_api_key(api_key, required=True, parameter="api_key")
         if key is None:  # pragma: no cover - resolve_api_key(required=True) raises instead
             msg = "a Jina API key is required: pass api_key=... or set JINAAI_APIKEY"
             raise JinaConfigError(msg)
@@ -555,6 +555,19 @@ class _BaseJinaClient:
             },
             timeout=self._timeout,
         )
+
+    def _unreachable(self, call: _Call, exc: httpx.TransportError) -> httpx.TransportError:
+        """The same transport error, with a message that names the URL and the fix.
+
+        The type is kept, so ``except httpx.TransportError`` (or a subclass) still matches.
+        """
+        msg = (
+            f"{call.describe()} could not reach base_url={self._base_url!r} after "
+            f"max_attempts={self._max_attempts} ({type(exc).__name__}: {exc}); check that "
+            f"base_url points at a running Jina-compatible API and that the network or "
+            f"proxy allows it"
+        )
+        return type(exc)(msg, request=exc.request)
 
     def _retrying(self) -> _Attempts:
         """A fresh ``stamina.retry_context`` for one request.
@@ -905,11 +918,14 @@ class JinaClient(_BaseJinaClient):
 
     def _send(self, call: _Call) -> dict[str, Any]:
         request = self._build_request(call)
-        for attempt in self._retrying():
-            with attempt:
-                with self._exchange(call, attempt.num) as exchange:
-                    exchange.response = self._http.send(request)
-                return exchange.payload
+        try:
+            for attempt in self._retrying():
+                with attempt:
+                    with self._exchange(call, attempt.num) as exchange:
+                        exchange.response = self._http.send(request)
+                    return exchange.payload
+        except httpx.TransportError as exc:
+            raise self._unreachable(call, exc) from exc
         msg = "unreachable: stamina re-raises the last error"
         raise AssertionError(msg)  # pragma: no cover
 
@@ -1142,11 +1158,14 @@ class AsyncJinaClient(_BaseJinaClient):
 
     async def _send(self, call: _Call) -> dict[str, Any]:
         request = self._build_request(call)
-        async for attempt in self._retrying():
-            with attempt:
-                with self._exchange(call, attempt.num) as exchange:
-                    exchange.response = await self._http.send(request)
-                return exchange.payload
+        try:
+            async for attempt in self._retrying():
+                with attempt:
+                    with self._exchange(call, attempt.num) as exchange:
+                        exchange.response = await self._http.send(request)
+                    return exchange.payload
+        except httpx.TransportError as exc:
+            raise self._unreachable(call, exc) from exc
         msg = "unreachable: stamina re-raises the last error"
         raise AssertionError(msg)  # pragma: no cover
 

@@ -26,10 +26,12 @@ __all__ = ["KEY_ENV_VARS", "mask_key", "resolve_api_key", "validate_api_key"]
 #: Environment variables read for the key, in order of precedence.
 KEY_ENV_VARS: Final = ("JINAAI_APIKEY", "JINAAI_API_KEY", "JINA_API_KEY")
 
-_HOW_TO_SET: Final = (
-    "pass jina_api_key=... or set the JINAAI_APIKEY environment variable "
-    "(JINAAI_API_KEY and JINA_API_KEY are also read)"
-)
+
+def _how_to_set(parameter: str) -> str:
+    return (
+        f"pass {parameter}=... or set the JINAAI_APIKEY environment variable "
+        "(JINAAI_API_KEY and JINA_API_KEY are also read)"
+    )
 
 
 def mask_key(key: str | None) -> str:
@@ -45,22 +47,32 @@ def mask_key(key: str | None) -> str:
     return f"{prefix}…{key[-4:]}"
 
 
-def validate_api_key(key: object, *, source: str = "jina_api_key") -> str:
+def validate_api_key(
+    key: object,
+    *,
+    source: str = "jina_api_key",
+    parameter: str = "jina_api_key",
+    server_fallback: bool = True,
+) -> str:
     """Return ``key`` if it can be sent in an HTTP header, else raise.
 
     Args:
         key: The candidate key.
         source: Where it came from, named in the error (argument or variable name).
+        parameter: The caller's parameter for the key, named in the fix.
+        server_fallback: Whether leaving the key unset is an option (the server's own key
+            then applies); false where a key is required.
 
     Raises:
         InvalidJinaKeyError: The key is not a string, is empty, or contains whitespace or
             control characters. The message never includes the key itself.
     """
     if not isinstance(key, str):
-        msg = f"{source} must be a str, got {type(key).__name__}; {_HOW_TO_SET}"
+        msg = f"{source} must be a str, got {type(key).__name__}; {_how_to_set(parameter)}"
         raise InvalidJinaKeyError(msg)
     if not key:
-        msg = f"{source} is empty; {_HOW_TO_SET}, or leave it unset to use the server's key"
+        fallback = ", or leave it unset to use the server's key" if server_fallback else ""
+        msg = f"{source} is empty; {_how_to_set(parameter)}{fallback}"
         raise InvalidJinaKeyError(msg)
     bad = [c for c in key if c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F or not c.isprintable()]
     if bad:
@@ -80,6 +92,7 @@ def resolve_api_key(
     *,
     required: bool = False,
     environ: Mapping[str, str] | None = None,
+    parameter: str = "jina_api_key",
 ) -> str | None:
     """Find the Jina key by the package's precedence and validate it.
 
@@ -87,6 +100,7 @@ def resolve_api_key(
         explicit: The ``jina_api_key=`` argument; used whenever it is not ``None``.
         required: Raise instead of returning ``None`` when no key is found.
         environ: Where to look for the variables (default: ``os.environ``).
+        parameter: The caller's parameter for the key, named in error messages.
 
     Returns:
         The key, or ``None`` when none was given or found and ``required`` is false.
@@ -96,13 +110,20 @@ def resolve_api_key(
         MissingJinaKeyError: ``required`` is true and no key was found.
     """
     if explicit is not None:
-        return validate_api_key(explicit)
+        return validate_api_key(
+            explicit, source=parameter, parameter=parameter, server_fallback=not required
+        )
     env = os.environ if environ is None else environ
     for name in KEY_ENV_VARS:
         value = env.get(name)
         if value is not None:
-            return validate_api_key(value, source=f"the {name} environment variable")
+            return validate_api_key(
+                value,
+                source=f"the {name} environment variable",
+                parameter=parameter,
+                server_fallback=not required,
+            )
     if required:
-        msg = f"a Jina API key is required: {_HOW_TO_SET}"
+        msg = f"a Jina API key is required: {_how_to_set(parameter)}"
         raise MissingJinaKeyError(msg)
     return None
