@@ -52,6 +52,7 @@ quickstart: weaviate
 bench: weaviate
 	$(BIN)/python bench/bench_client.py
 	$(BIN)/python bench/bench_fake_server.py
+	$(BIN)/python bench/bench_import.py
 
 clean:
 	rm -rf $(VENV) .venv-lowest .mypy_cache .ruff_cache .pytest_cache

@@ -18,6 +18,8 @@
     │   ├── JinaPaymentRequiredError   402 / 403 balance: top up the account
     │   ├── JinaRateLimitError         429: slow down (carries retry_after)
     │   └── JinaServerError            5xx / 524: the service failed
+    ├── ImportAbortedError             an import stopped early (bad key, missing module, ...)
+    ├── ImportIncompleteError          some objects of an import were not stored
     ├── ServiceTimeoutError (TimeoutError)  a rig service did not become ready
     └── WeaviateRigError               the test rig could not provide a Weaviate
         ├── ComposeFileError (ValueError)  compose file missing, malformed or unpinned
@@ -36,7 +38,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import httpx
 
+    from weaviate_jina_ext._import import ImportReport
+
 __all__ = [
+    "ImportIncompleteError",
+    "ImportAbortedError",
     "WeaviateStartError",
     "WeaviateRigError",
     "WeaviateBinaryError",
@@ -235,3 +241,34 @@ class WeaviateStartError(WeaviateRigError):
         super().__init__(message)
         self.returncode = returncode
         self.log_tail = log_tail
+
+
+class ImportIncompleteError(JinaExtError):
+    """Some objects of an import were not stored (raised by ``raise_for_failures``).
+
+    Attributes:
+        report: The import's report; ``report.failed`` lists every missing object.
+    """
+
+    def __init__(self, message: str, *, report: ImportReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class ImportAbortedError(JinaExtError):
+    """An import stopped early because continuing could store nothing.
+
+    Raised on a wrong or missing Jina key (401), an empty Jina balance (402/403), a Jina
+    module the server lacks, a collection that does not exist, a closed client or missing
+    write permissions. The message names the fix.
+
+    Attributes:
+        report: What was done before stopping (objects read so far; those in flight are
+            listed in ``report.failed``).
+        reason: What Weaviate said, with any key masked.
+    """
+
+    def __init__(self, message: str, *, report: ImportReport, reason: str) -> None:
+        super().__init__(message)
+        self.report = report
+        self.reason = reason
