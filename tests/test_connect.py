@@ -236,3 +236,12 @@ def test_module_check_explains_fix() -> None:
     assert "ENABLE_MODULES" in message
     assert "text2vec-jinaai" in message
     assert info.value.enabled == ("text2colbert-jinaai", "text2vec-jinaai")
+
+
+def test_conflict_masks_other_credentials() -> None:
+    """A conflict on any credential-like header (not only Jina's) shows the values masked."""
+    first, second = "sk-OPENAIKEY0123456789aaaa", "sk-OPENAIKEY0123456789bbbb"
+    with pytest.raises(wje.HeaderConflictError) as info:
+        _local(headers={"X-OpenAI-Api-Key": first, "x-openai-api-key": second})
+    assert first not in str(info.value)
+    assert second not in str(info.value)

@@ -42,7 +42,6 @@ from weaviate_jina_ext._exceptions import (
     MissingJinaKeyError,
 )
 from weaviate_jina_ext._keys import mask_key
-from weaviate_jina_ext._wire import weaviate_module_request
 
 KEY = "jina_PLANTEDsecret0123456789XYZW"
 SECRET_PART = "PLANTEDsecret0123456789"
@@ -221,33 +220,39 @@ def test_embed_task_choice(model: str, task: str | None, sent: str | None) -> No
 
 
 @pytest.mark.parametrize(
-    ("model", "query", "dimensions"),
+    ("model", "query", "dimensions", "extra"),
     [
-        ("jina-embeddings-v2-base-en", False, None),
-        ("jina-embeddings-v3", False, None),
-        ("jina-embeddings-v3", True, 512),
-        ("jina-embeddings-v4", False, 1024),
-        ("jina-embeddings-v4", True, None),
-        ("jina-embeddings-v5-text-small", True, None),
-        ("jina-clip-v2", True, 768),
-        ("jina-clip-v1", False, None),
+        ("jina-embeddings-v2-base-en", False, None, {}),
+        ("jina-embeddings-v3", False, None, {"task": "retrieval.passage", "normalized": False}),
+        ("jina-embeddings-v3", True, 512,
+         {"task": "retrieval.query", "normalized": False, "dimensions": 512}),
+        ("jina-embeddings-v4", False, 1024, {"dimensions": 1024}),
+        ("jina-embeddings-v4", True, None, {}),
+        ("jina-embeddings-v5-text-small", True, None, {}),
     ],
-    ids=["v2", "v3-passage", "v3-query-dims", "v4-dims", "v4-query", "v5", "clip-v2", "clip-v1"],
-)
-def test_embed_for_weaviate_matches_module(model: str, query: bool, dimensions: int | None) -> None:
-    """embed_for_weaviate sends exactly the module's body: task/normalized only for v3/clip."""
+    ids=["v2", "v3-passage", "v3-query-dims", "v4-dims", "v4-query", "v5"],
+)  # fmt: skip
+def test_embed_for_weaviate_matches_module(
+    model: str, query: bool, dimensions: int | None, extra: dict[str, Any]
+) -> None:
+    """embed_for_weaviate sends text2vec-jinaai's body: task and normalized only for v3."""
     api = FakeAPI()
     client(api).embed_for_weaviate(["a", "b"], model=model, query=query, dimensions=dimensions)
-    body = api.bodies[0]
-    assert body == dict(
-        weaviate_module_request(model, ["a", "b"], query=query, dimensions=dimensions)
-    )
-    sends_task = "v3" in model or "clip" in model
-    assert ("task" in body) is sends_task
-    assert ("normalized" in body) is sends_task
-    if sends_task:
-        assert body["task"] == ("retrieval.query" if query else "retrieval.passage")
-        assert body["normalized"] is False
+    assert api.bodies[0] == {
+        "input": ["a", "b"],
+        "model": model,
+        "embedding_type": "float",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize("model", ["jina-clip-v1", "jina-clip-v2"])
+def test_embed_for_weaviate_rejects_multimodal_models(model: str) -> None:
+    """CLIP models are refused: multi2vec-jinaai sends other bodies than text2vec-jinaai."""
+    api = FakeAPI()
+    with pytest.raises(JinaConfigError, match=r"text2vec-jinaai"):
+        client(api).embed_for_weaviate(["a"], model=model)
+    assert api.bodies == []
 
 
 def test_embed_multivector_body_and_result() -> None:

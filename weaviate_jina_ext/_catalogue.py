@@ -177,7 +177,7 @@ _ENTRIES: tuple[JinaModelInfo, ...] = (
     JinaModelInfo(
         name="jina-clip-v1", kind="multimodal-embedding", default_dimensions=768,
         min_dimensions=None, max_dimensions=None, dimension_choices=(), max_tokens=8192,
-        max_inputs=2048, tasks=(), modules=frozenset({MODULE_MULTI2VEC}),
+        max_inputs=2048, tasks=_V3_TASKS, modules=frozenset({MODULE_MULTI2VEC}),
     ),
     JinaModelInfo(
         name="jina-clip-v2", kind="multimodal-embedding", default_dimensions=1024,

@@ -10,7 +10,7 @@ Two rules differ from the raw client on purpose:
 
 * the model is always written into the collection config. Left implicit, the server picks
   its own default, which moved from ``jina-embeddings-v2-base-en`` to
-  ``jina-embeddings-v4`` in Weaviate 1.32: the same code would then silently build a
+  ``jina-embeddings-v4`` in Weaviate 1.31.6: the same code would then silently build a
   different embedding space depending on the server version;
 * dimensions, the model's fit for the module and ``base_url`` are checked before anything
   reaches the server, with errors that name the allowed values.
@@ -203,8 +203,8 @@ class _MultiVectors:
         """A ColBERT-style multi-vector made by the Jina multi-vector module.
 
         ``dimensions`` must be one of the model's choices (64, 96 or 128 for
-        ``jina-colbert-v2``). The client offers no ``base_url`` here: the module always calls
-        ``https://api.jina.ai`` (use the rig's transparent mode to test offline).
+        ``jina-colbert-v2``). The client offers no ``base_url`` for this module, so collections
+        built here call ``https://api.jina.ai`` (use the rig's transparent mode to test offline).
         """
         _validate(MODULE_TEXT2MULTIVEC, model, dimensions)
         return Configure.MultiVectors.text2vec_jinaai(

@@ -80,8 +80,13 @@ def _check_rate(name: str, value: object) -> None:
         raise JinaConfigError(msg)
 
 
+_SECRET_HEADER_WORDS = ("key", "token", "auth", "secret", "password", "cookie")
+
+
 def _shown(name: str, value: str) -> str:
-    return mask_key(value) if name.lower() == HEADER_API_KEY.lower() else repr(value)
+    """A header value fit for an error message: any credential-like header is masked."""
+    low = name.lower()
+    return mask_key(value) if any(w in low for w in _SECRET_HEADER_WORDS) else repr(value)
 
 
 def jina_headers(

@@ -397,7 +397,8 @@ class _BaseJinaClient:
     def _plan_embed_for_weaviate(
         self, texts: Sequence[str], *, model: str, dimensions: int | None, query: bool
     ) -> _Plan[EmbeddingResult]:
-        info = _model_info(model, _EMBEDDING_KINDS, "embed_for_weaviate")
+        # Mirrors text2vec-jinaai only: multi2vec-jinaai sends other bodies for CLIP models.
+        info = _model_info(model, ("text-embedding",), "embed_for_weaviate")
         items = _check_texts(texts, "texts")
         _check_dimensions(model, dimensions)
         _check_flag("query", query, optional=False)
@@ -1251,7 +1252,10 @@ def _model_info(model: object, kinds: tuple[ModelKind, ...], method: str) -> Jin
     if info.kind not in kinds:
         use = {
             "text-embedding": "embed() or embed_for_weaviate()",
-            "multimodal-embedding": "embed() or embed_for_weaviate()",
+            "multimodal-embedding": (
+                "embed() (embed_for_weaviate() mirrors text2vec-jinaai, which does not "
+                "serve multimodal models)"
+            ),
             "multi-vector": "embed_multivector()",
             "reranker": "rerank()",
         }[info.kind]
