@@ -43,6 +43,7 @@ from weaviate_jina_ext._catalogue import (
     check_task,
     lookup_model,
 )
+from weaviate_jina_ext._checks import positive_int, positive_seconds
 from weaviate_jina_ext._exceptions import (
     InvalidDimensionsError,
     InvalidTaskError,
@@ -330,12 +331,12 @@ class _BaseJinaClient:
         self._secret = _Secret(key)
         self._base_url = _check_base_url(base_url)
         self._timeout = (
-            timeout if isinstance(timeout, httpx.Timeout) else _seconds("timeout", timeout)
+            timeout if isinstance(timeout, httpx.Timeout) else positive_seconds("timeout", timeout)
         )
-        self._max_attempts = _positive_int("max_attempts", max_attempts)
-        self._max_retry_time = _seconds("max_retry_time", max_retry_time)
-        self._batch_size = None if batch_size is None else _positive_int("batch_size", batch_size)
-        self._max_tokens_per_request = _positive_int(
+        self._max_attempts = positive_int("max_attempts", max_attempts)
+        self._max_retry_time = positive_seconds("max_retry_time", max_retry_time)
+        self._batch_size = None if batch_size is None else positive_int("batch_size", batch_size)
+        self._max_tokens_per_request = positive_int(
             "max_tokens_per_request", max_tokens_per_request
         )
         if transport is not None and http_client is not None:
@@ -460,7 +461,7 @@ class _BaseJinaClient:
         _check_query(query)
         docs = _check_texts(documents, "documents")
         if top_n is not None:
-            _positive_int("top_n", top_n)
+            positive_int("top_n", top_n)
         _check_flag("return_documents", return_documents, optional=False)
         # Every document is scored together with the query, so each carries its tokens.
         query_tokens = estimate_tokens(query)
@@ -985,7 +986,7 @@ class AsyncJinaClient(_BaseJinaClient):
             transport=transport,
             http_client=http_client,
         )
-        self._max_concurrency = _positive_int("max_concurrency", max_concurrency)
+        self._max_concurrency = positive_int("max_concurrency", max_concurrency)
         self._semaphore = asyncio.Semaphore(self._max_concurrency)
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
@@ -1181,25 +1182,11 @@ def _package_version() -> str:
         return "0"
 
 
-def _positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        msg = f"{name}={value!r} must be a positive int (at least 1)"
-        raise JinaConfigError(msg)
-    return value
-
-
 def _check_base_url(value: object) -> str:
     if not isinstance(value, str) or not value.startswith(("http://", "https://")):
         msg = f"base_url={value!r} must be an http:// or https:// URL, e.g. {DEFAULT_BASE_URL!r}"
         raise JinaConfigError(msg)
     return value.rstrip("/")
-
-
-def _seconds(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        msg = f"{name}={value!r} must be a positive number of seconds"
-        raise JinaConfigError(msg)
-    return float(value)
 
 
 def _check_flag(name: str, value: object, *, optional: bool) -> None:

@@ -66,6 +66,7 @@ from weaviate.exceptions import (
     WeaviateInvalidInputError,
 )
 
+from weaviate_jina_ext._checks import positive_int, positive_seconds
 from weaviate_jina_ext._exceptions import (
     ImportAbortedError,
     ImportIncompleteError,
@@ -563,20 +564,6 @@ def _given_uuid(value: object) -> UUID:
 # --------------------------------------------------------------------------- settings
 
 
-def _positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        msg = f"{name}={value!r} must be a positive int (at least 1)"
-        raise JinaConfigError(msg)
-    return value
-
-
-def _positive_seconds(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        msg = f"{name}={value!r} must be a positive number of seconds"
-        raise JinaConfigError(msg)
-    return float(value)
-
-
 @dataclass(frozen=True, slots=True)
 class _Settings:
     id_key: str | Callable[[Mapping[str, Any]], object] | None
@@ -636,15 +623,15 @@ class _Settings:
             total = len(objects)
         return cls(
             id_key=id_key,
-            batch_size=_positive_int("batch_size", batch_size),
-            max_attempts=_positive_int("max_attempts", max_attempts),
-            max_retry_time=_positive_seconds("max_retry_time", max_retry_time),
+            batch_size=positive_int("batch_size", batch_size),
+            max_attempts=positive_int("max_attempts", max_attempts),
+            max_retry_time=positive_seconds("max_retry_time", max_retry_time),
             progress=progress,
             total=total,
-            concurrency=_positive_int("concurrency", concurrency),
+            concurrency=positive_int("concurrency", concurrency),
             skip_existing=skip_existing,
-            wait_initial=_positive_seconds("wait_initial", wait_initial),
-            wait_max=_positive_seconds("wait_max", wait_max),
+            wait_initial=positive_seconds("wait_initial", wait_initial),
+            wait_max=positive_seconds("wait_max", wait_max),
         )
 
 
