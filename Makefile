@@ -1,6 +1,8 @@
-# Two commands do everything on a fresh machine (Python 3.10+ and, without Docker, Go + gcc):
+# Two commands do everything on a fresh machine (Python 3.10+, Go + gcc):
 #   make quickstart   connect, configure, import, near_text and hybrid, end to end
-#   make test         formatting, lint, types, and the whole test suite (integration included)
+#   make test         formatting, lint, types, and the whole test suite: unit tests and the
+#                     integration tests on a local Weaviate process, then the integration
+#                     tests again on Weaviate in Docker (make test DOCKER=no leaves that out)
 # Both create .venv and install the project into it first.
 
 PYTHON ?= python3
@@ -8,7 +10,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: quickstart test lint unit lowest venv weaviate bench clean
+# yes: `make test` also runs the integration tests on the Docker backend (an engine that
+# answers is used; as root one is started, see docker/engine.sh). no: it does not, and says so.
+DOCKER ?= yes
+
+.PHONY: quickstart test test-process test-docker docker-engine lint unit lowest venv weaviate bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,8 +33,28 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint weaviate
-	$(BIN)/pytest
+test: test-process
+ifeq ($(DOCKER),no)
+	@echo "test: the Docker backend's integration tests were NOT run (DOCKER=no)"
+else
+	$(MAKE) test-docker
+endif
+
+# Unit tests, and the integration tests on a local weaviate-server process.
+test-process: lint weaviate
+	$(BIN)/pytest --weaviate-backend process
+
+$(VENV)/.docker-installed: $(STAMP)
+	$(BIN)/python -m pip install --quiet --group docker
+	touch $@
+
+# Compose v2 into .venv; an engine is found or started only by the targets that use one.
+docker-engine: $(VENV)/.docker-installed
+
+# The integration tests on Weaviate in Docker: docker/engine.sh provides an engine and
+# Compose v2 for the run (and stops an engine it started); the backend provides the image.
+test-docker: docker-engine weaviate
+	VENV=$(VENV) docker/engine.sh run $(BIN)/pytest -m integration --weaviate-backend docker
 
 unit: $(STAMP)
 	$(BIN)/pytest -m "not integration"
