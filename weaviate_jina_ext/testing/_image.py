@@ -129,7 +129,7 @@ def _assemble(root: Path, *, binary: Path, tokenizer: Path, busybox: Path) -> No
     for file in tokenizer.iterdir():
         if file.is_file() and not file.name.startswith("."):
             # tiktoken-go's default cache, used whenever TIKTOKEN_CACHE_DIR is empty
-            _copy(file, root, f"/tmp/data-gym-cache/{file.name}")
+            _copy(file, root, f"/tmp/data-gym-cache/{file.name}")  # noqa: S108 - in the image
     for directory in ("tmp", "var/lib/weaviate", "root"):
         (root / directory).mkdir(parents=True, exist_ok=True)
     (root / "tmp").chmod(0o1777)
