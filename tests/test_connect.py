@@ -219,7 +219,7 @@ def test_jina_headers_does_not_mutate_input() -> None:
     assert merged == {"X-A": "1", "X-Jinaai-Api-Key": KEY}
 
 
-META = {"version": "1.39.7", "modules": {"text2vec-jinaai": {}, "text2colbert-jinaai": {}}}
+META = {"version": "1.39.3", "modules": {"text2vec-jinaai": {}, "text2colbert-jinaai": {}}}
 
 
 def test_module_check_passes_and_accepts_alias() -> None:

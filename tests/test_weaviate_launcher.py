@@ -69,9 +69,9 @@ def test_compose_pins_the_version_and_enables_every_jina_module() -> None:
     """The version comes from the image tag and the modules from ENABLE_MODULES."""
     compose = w.read_compose(environ={})
     assert compose.path == COMPOSE
-    assert compose.image == "cr.weaviate.io/semitechnologies/weaviate:1.39.7"
-    assert compose.version == "1.39.7"
-    assert w.pinned_version() == "1.39.7"
+    assert compose.image == "cr.weaviate.io/semitechnologies/weaviate:1.39.3"
+    assert compose.version == "1.39.3"
+    assert w.pinned_version() == "1.39.3"
     assert set(compose.environment["ENABLE_MODULES"].split(",")) == JINA_MODULES
     assert compose.environment["AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED"] == "true"
     assert compose.environment["JINAAI_APIKEY"] == ""
@@ -361,15 +361,15 @@ def test_missing_binary_without_go_says_what_to_do(tmp_path: Path) -> None:
     """With no binary and no Go, the error names the variable, the path and the command."""
     environ = {"WEAVIATE_JINA_CACHE": str(tmp_path)}
     with pytest.raises(w.WeaviateBinaryError) as info:
-        w.ensure_weaviate_binary("1.39.7", environ=environ, which=lambda _: None)
+        w.ensure_weaviate_binary("1.39.3", environ=environ, which=lambda _: None)
     message = str(info.value)
-    target = tmp_path / "weaviate-v1.39.7" / "weaviate-server"
+    target = tmp_path / "weaviate-v1.39.3" / "weaviate-server"
     assert "`go` is not on the PATH" in message
     assert "WEAVIATE_BINARY" in message
     assert str(target) in message
     assert (
         f"GOBIN={target.parent} CGO_ENABLED=1 go install "
-        "github.com/weaviate/weaviate/cmd/weaviate-server@v1.39.7"
+        "github.com/weaviate/weaviate/cmd/weaviate-server@v1.39.3"
     ) in message
     assert "WEAVIATE_URL" in message
 
@@ -726,7 +726,7 @@ def test_docker_weaviate_drives_compose_through_pytest_docker(
         extra_env={"HTTPS_PROXY": "http://127.0.0.1:3128"},
         startup_timeout=5,
     ) as instance:
-        assert (instance.backend, instance.version) == ("docker", "1.39.7")
+        assert (instance.backend, instance.version) == ("docker", "1.39.3")
         assert (instance.http_port, instance.grpc_port) == (http_port, grpc_port)
     calls = (tmp_path / "calls").read_text().splitlines()
     assert "up --wait --wait-timeout 5" in calls[0]
@@ -839,7 +839,7 @@ def test_cli_prints_the_pinned_version() -> None:
         text=True,
         check=True,
     )
-    assert result.stdout.strip() == "1.39.7"
+    assert result.stdout.strip() == "1.39.3"
 
 
 def test_cli_ensure_binary_prints_the_path(
@@ -869,6 +869,6 @@ def test_cli_ensure_binary_explains_a_failure(
     """Without a binary and with --no-build, it exits 1 and says what to install."""
     monkeypatch.setenv("WEAVIATE_JINA_CACHE", str(tmp_path))
     assert w.main(["--ensure-binary", "--no-build"]) == 1
-    assert "go install github.com/weaviate/weaviate/cmd/weaviate-server@v1.39.7" in (
+    assert "go install github.com/weaviate/weaviate/cmd/weaviate-server@v1.39.3" in (
         capsys.readouterr().err
     )

@@ -422,7 +422,7 @@ class ComposeService:
         path: The compose file it was read from.
         name: The service name.
         image: The image reference, for example
-            ``cr.weaviate.io/semitechnologies/weaviate:1.39.7``.
+            ``cr.weaviate.io/semitechnologies/weaviate:1.39.3``.
         version: The pinned version from the image tag, without a leading ``v``.
         environment: The service environment with variables resolved.
     """
@@ -511,7 +511,7 @@ def _environment(raw: object, environ: Mapping[str, str], where: str) -> dict[st
 def _version_from_image(image: str, where: str) -> str:
     name, sep, tag = image.rpartition(":")
     if not sep or "/" in tag or not tag or tag == "latest":
-        msg = f"{where}: image {image!r} must be pinned to a version tag, like weaviate:1.39.7"
+        msg = f"{where}: image {image!r} must be pinned to a version tag, like weaviate:1.39.3"
         raise ComposeFileError(msg)
     del name
     return tag.removeprefix("v")
