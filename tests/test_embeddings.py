@@ -20,15 +20,7 @@ import pytest
 import stamina
 
 from weaviate_jina_ext._catalogue import UnknownModelWarning
-from weaviate_jina_ext._embeddings import (
-    AUTO_TASK,
-    AsyncJinaClient,
-    EmbeddingResult,
-    JinaClient,
-    RerankHit,
-    TokenUsage,
-    _retry_after,
-)
+from weaviate_jina_ext._embeddings import AsyncJinaClient, JinaClient
 from weaviate_jina_ext._exceptions import (
     InvalidDimensionsError,
     InvalidTaskError,
@@ -42,6 +34,9 @@ from weaviate_jina_ext._exceptions import (
     MissingJinaKeyError,
 )
 from weaviate_jina_ext._keys import mask_key
+from weaviate_jina_ext._requests import AUTO_TASK
+from weaviate_jina_ext._responses import _retry_after
+from weaviate_jina_ext._results import EmbeddingResult, RerankHit, TokenUsage
 
 KEY = "jina_PLANTEDsecret0123456789XYZW"
 SECRET_PART = "PLANTEDsecret0123456789"

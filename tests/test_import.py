@@ -35,13 +35,11 @@ from weaviate_jina_ext._import import (
     ImportIncompleteError,
     ImportObject,
     ImportReport,
-    _classify_exception,
-    _classify_message,
-    _Kind,
     async_import_objects,
     derive_uuid,
     import_objects,
 )
+from weaviate_jina_ext._import._classify import _classify_exception, _classify_message, _Kind
 
 FAST = {"wait_initial": 0.001, "wait_max": 0.002}
 JINA = "connection to: JinaAI API failed with status: {} error: {}"

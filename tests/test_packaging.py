@@ -68,6 +68,22 @@ def test_import_is_quiet_and_light() -> None:
     assert out.split() == ["1", "False", "False"]
 
 
+def test_exceptions_import_no_importer() -> None:
+    """The error hierarchy is a leaf: importing it alone loads none of the import helper.
+
+    ``ImportReport`` raises ``ImportIncompleteError``, and both import errors carry a report;
+    the errors name the report for type checkers only, so the arrow points one way.
+    """
+    code = (
+        "import sys, weaviate_jina_ext._exceptions;"
+        "print(sorted(m for m in sys.modules if m.startswith('weaviate_jina_ext._import')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
 def test_py_typed_shipped() -> None:
     """The package ships a py.typed marker so users' type checkers read its annotations."""
     assert Path(weaviate_jina_ext.__file__).with_name("py.typed").is_file()

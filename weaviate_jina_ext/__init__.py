@@ -33,17 +33,7 @@ if TYPE_CHECKING:
         use_async_with_local,
         use_async_with_weaviate_cloud,
     )
-    from weaviate_jina_ext._embeddings import (
-        AUTO_TASK,
-        AsyncJinaClient,
-        AutoTask,
-        EmbeddingResult,
-        JinaClient,
-        MultiVectorResult,
-        RerankHit,
-        RerankResult,
-        TokenUsage,
-    )
+    from weaviate_jina_ext._embeddings import AsyncJinaClient, JinaClient
     from weaviate_jina_ext._exceptions import (
         ComposeFileError,
         HeaderConflictError,
@@ -70,31 +60,35 @@ if TYPE_CHECKING:
         WeaviateRigError,
         WeaviateStartError,
     )
-    from weaviate_jina_ext._import import (
-        FailedObject,
-        ImportObject,
-        ImportReport,
-        async_import_objects,
-        derive_uuid,
-        import_objects,
-    )
+    from weaviate_jina_ext._import._async import async_import_objects
+    from weaviate_jina_ext._import._ids import derive_uuid
+    from weaviate_jina_ext._import._sync import import_objects
+    from weaviate_jina_ext._import._types import FailedObject, ImportObject, ImportReport
     from weaviate_jina_ext._keys import mask_key, resolve_api_key
+    from weaviate_jina_ext._requests import AUTO_TASK, AutoTask
+    from weaviate_jina_ext._results import (
+        EmbeddingResult,
+        MultiVectorResult,
+        RerankHit,
+        RerankResult,
+        TokenUsage,
+    )
 
 # Public name -> defining module, imported on first use. The pytest plugin lives in this
 # package, so every pytest run of every user imports this file: it must not import
 # weaviate-client (slow, and it changes warning filters) until a name is actually used.
 _EXPORTS: dict[str, str] = {
-    "AUTO_TASK": "weaviate_jina_ext._embeddings",
+    "AUTO_TASK": "weaviate_jina_ext._requests",
     "AsyncJinaClient": "weaviate_jina_ext._embeddings",
-    "AutoTask": "weaviate_jina_ext._embeddings",
+    "AutoTask": "weaviate_jina_ext._requests",
     "ComposeFileError": "weaviate_jina_ext._exceptions",
-    "EmbeddingResult": "weaviate_jina_ext._embeddings",
-    "FailedObject": "weaviate_jina_ext._import",
+    "EmbeddingResult": "weaviate_jina_ext._results",
+    "FailedObject": "weaviate_jina_ext._import._types",
     "HeaderConflictError": "weaviate_jina_ext._exceptions",
     "ImportAbortedError": "weaviate_jina_ext._exceptions",
     "ImportIncompleteError": "weaviate_jina_ext._exceptions",
-    "ImportObject": "weaviate_jina_ext._import",
-    "ImportReport": "weaviate_jina_ext._import",
+    "ImportObject": "weaviate_jina_ext._import._types",
+    "ImportReport": "weaviate_jina_ext._import._types",
     "InvalidDimensionsError": "weaviate_jina_ext._exceptions",
     "InvalidJinaKeyError": "weaviate_jina_ext._exceptions",
     "InvalidTaskError": "weaviate_jina_ext._exceptions",
@@ -113,11 +107,11 @@ _EXPORTS: dict[str, str] = {
     "JinaServerError": "weaviate_jina_ext._exceptions",
     "MissingJinaKeyError": "weaviate_jina_ext._exceptions",
     "ModelModuleMismatchError": "weaviate_jina_ext._exceptions",
-    "MultiVectorResult": "weaviate_jina_ext._embeddings",
-    "RerankHit": "weaviate_jina_ext._embeddings",
-    "RerankResult": "weaviate_jina_ext._embeddings",
+    "MultiVectorResult": "weaviate_jina_ext._results",
+    "RerankHit": "weaviate_jina_ext._results",
+    "RerankResult": "weaviate_jina_ext._results",
     "ServiceTimeoutError": "weaviate_jina_ext._exceptions",
-    "TokenUsage": "weaviate_jina_ext._embeddings",
+    "TokenUsage": "weaviate_jina_ext._results",
     "UnknownModelError": "weaviate_jina_ext._exceptions",
     "UnknownModelWarning": "weaviate_jina_ext._catalogue",
     "WeaviateBackendError": "weaviate_jina_ext._exceptions",
@@ -125,15 +119,15 @@ _EXPORTS: dict[str, str] = {
     "WeaviateRigError": "weaviate_jina_ext._exceptions",
     "WeaviateStartError": "weaviate_jina_ext._exceptions",
     "async_ensure_jina_modules": "weaviate_jina_ext._connect",
-    "async_import_objects": "weaviate_jina_ext._import",
+    "async_import_objects": "weaviate_jina_ext._import._async",
     "connect_to_custom": "weaviate_jina_ext._connect",
     "connect_to_embedded": "weaviate_jina_ext._connect",
     "connect_to_local": "weaviate_jina_ext._connect",
     "connect_to_weaviate_cloud": "weaviate_jina_ext._connect",
-    "derive_uuid": "weaviate_jina_ext._import",
+    "derive_uuid": "weaviate_jina_ext._import._ids",
     "ensure_jina_modules": "weaviate_jina_ext._connect",
     "get_model": "weaviate_jina_ext._catalogue",
-    "import_objects": "weaviate_jina_ext._import",
+    "import_objects": "weaviate_jina_ext._import._sync",
     "jina_headers": "weaviate_jina_ext._connect",
     "list_models": "weaviate_jina_ext._catalogue",
     "lookup_model": "weaviate_jina_ext._catalogue",

@@ -10,43 +10,31 @@ Both twins validate through the model catalogue before anything is sent, split w
 count and by an estimated token budget, keep results in input order, retry with ``stamina``
 (honouring ``Retry-After``) and map error answers onto the package's exception hierarchy.
 
-Layout (as in httpx): ``_BaseJinaClient`` holds everything without I/O -- validation, request
-planning, response parsing, error mapping and the retry decision. :class:`JinaClient` and
-:class:`AsyncJinaClient` differ only in the line that sends a request (and in how the async
-twin runs a call's requests concurrently).
+Layout (as in httpx): what the client sends is planned in :mod:`weaviate_jina_ext._requests`,
+answers are read in :mod:`weaviate_jina_ext._responses` into the values of
+:mod:`weaviate_jina_ext._results`. This module is the client itself, one concern at about
+850 lines: ``_BaseJinaClient`` holds what both twins share without I/O -- settings, the
+key, request headers, the retry decision, logging and which exception an error answer
+becomes -- and :class:`JinaClient` and :class:`AsyncJinaClient` differ only in the line
+that sends a request (and in how the async twin runs a call's requests concurrently). Most
+of the twins' length is their public methods' documentation.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import enum
 import logging
 import random
-import re
 import time
-import warnings
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from collections.abc import AsyncIterator, Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import httpx
 import stamina
 
-from weaviate_jina_ext._catalogue import (
-    JinaModelInfo,
-    ModelKind,
-    UnknownModelWarning,
-    check_dimensions,
-    check_task,
-    lookup_model,
-)
 from weaviate_jina_ext._checks import positive_int, positive_seconds
 from weaviate_jina_ext._exceptions import (
-    InvalidDimensionsError,
-    InvalidTaskError,
     JinaAPIError,
     JinaAuthenticationError,
     JinaBadRequestError,
@@ -56,34 +44,18 @@ from weaviate_jina_ext._exceptions import (
     JinaServerError,
 )
 from weaviate_jina_ext._keys import mask_key, resolve_api_key
-from weaviate_jina_ext._wire import (
-    CODE_BALANCE,
-    DEFAULT_BASE_URL,
-    EMBEDDINGS_PATH,
-    MULTI_VECTOR_PATH,
-    RERANK_PATH,
-    estimate_tokens,
-    parse_error_body,
-    weaviate_module_request,
-)
+from weaviate_jina_ext._requests import AUTO_TASK, AutoTask, _Call, _RequestPlanner
+from weaviate_jina_ext._responses import _bad_request_hint, _retry_after, _snippet
+from weaviate_jina_ext._wire import CODE_BALANCE, DEFAULT_BASE_URL, parse_error_body
 
 if TYPE_CHECKING:
     from types import TracebackType
 
     from typing_extensions import Self
 
-__all__ = [
-    "AUTO_TASK",
-    "DEFAULT_MAX_TOKENS_PER_REQUEST",
-    "AsyncJinaClient",
-    "AutoTask",
-    "EmbeddingResult",
-    "JinaClient",
-    "MultiVectorResult",
-    "RerankHit",
-    "RerankResult",
-    "TokenUsage",
-]
+    from weaviate_jina_ext._results import EmbeddingResult, MultiVectorResult, RerankResult
+
+__all__ = ["DEFAULT_MAX_TOKENS_PER_REQUEST", "AsyncJinaClient", "JinaClient"]
 
 _logger = logging.getLogger("weaviate_jina_ext")
 
@@ -92,131 +64,12 @@ _logger = logging.getLogger("weaviate_jina_ext")
 #: larger than what the key may spend in a minute, and it keeps single requests short enough
 #: to finish well inside the timeout.
 DEFAULT_MAX_TOKENS_PER_REQUEST: Final = 50_000
-
-#: Items per request for models the catalogue does not know (the API's general cap).
-_FALLBACK_MAX_INPUTS: Final = 2048
 #: Exponential backoff between retries when the API gave no ``Retry-After``.
 _WAIT_INITIAL: Final = 0.5
 _WAIT_MAX: Final = 30.0
-#: Parameters a 400/422 ``detail`` may name; the message then shows the value we sent (the
-#: model is always shown).
-_BODY_PARAMETERS: Final = (
-    "task",
-    "dimensions",
-    "normalized",
-    "late_chunking",
-    "truncate",
-    "input_type",
-    "top_n",
-    "return_documents",
-    "embedding_type",
-)
-_INPUT_INDEX = re.compile(r"\b(?:input|documents)\b\W{1,8}(\d+)")
-_EMBEDDING_KINDS: Final[tuple[ModelKind, ...]] = ("text-embedding", "multimodal-embedding")
-_MULTI_VECTOR_KINDS: Final[tuple[ModelKind, ...]] = ("multi-vector",)
-# ColBERT models score query/document pairs too, so /v1/rerank accepts them.
-_RERANK_KINDS: Final[tuple[ModelKind, ...]] = ("reranker", "multi-vector")
-
-_R = TypeVar("_R")
 
 
-class AutoTask(enum.Enum):
-    """Type of :data:`AUTO_TASK`, the "choose for me" value of ``embed(task=...)``."""
-
-    AUTO_TASK = "AUTO_TASK"
-
-    def __repr__(self) -> str:
-        return "AUTO_TASK"
-
-
-#: ``embed(task=AUTO_TASK)`` (the default) sends ``retrieval.passage`` when the model accepts
-#: it and no task otherwise; ``task=None`` sends no task at all (the API's model default).
-AUTO_TASK: Final = AutoTask.AUTO_TASK
-
-
-# --------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True, slots=True)
-class TokenUsage:
-    """Tokens the API counted, summed over every request of one call.
-
-    Attributes:
-        total_tokens: Tokens billed.
-        prompt_tokens: Input tokens (equal to ``total_tokens`` for embeddings; the
-            multi-vector endpoint reports only the total, which is then used for both).
-    """
-
-    total_tokens: int = 0
-    prompt_tokens: int = 0
-
-    def __add__(self, other: TokenUsage) -> TokenUsage:
-        return TokenUsage(
-            self.total_tokens + other.total_tokens, self.prompt_tokens + other.prompt_tokens
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class EmbeddingResult:
-    """One vector per input text, in input order.
-
-    Attributes:
-        vectors: ``vectors[i]`` embeds ``texts[i]``.
-        model: The model that produced them, as the API named it.
-        usage: Tokens counted over all requests of the call.
-    """
-
-    vectors: list[list[float]]
-    model: str
-    usage: TokenUsage
-
-
-@dataclass(frozen=True, slots=True)
-class MultiVectorResult:
-    """One matrix (a vector per token) per input text, in input order.
-
-    Attributes:
-        vectors: ``vectors[i]`` is the list of token vectors of ``texts[i]``.
-        model: The model that produced them, as the API named it.
-        usage: Tokens counted over all requests of the call.
-    """
-
-    vectors: list[list[list[float]]]
-    model: str
-    usage: TokenUsage
-
-
-@dataclass(frozen=True, slots=True)
-class RerankHit:
-    """One scored document.
-
-    Attributes:
-        index: Position of the document in the ``documents`` passed to ``rerank``.
-        relevance_score: The model's score; higher is more relevant.
-        document: The document text, or ``None`` when ``return_documents=False``.
-    """
-
-    index: int
-    relevance_score: float
-    document: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class RerankResult:
-    """Documents ordered by descending relevance (at most ``top_n`` of them).
-
-    Attributes:
-        results: The hits, most relevant first.
-        model: The model that scored them, as the API named it.
-        usage: Tokens counted over all requests of the call.
-    """
-
-    results: list[RerankHit]
-    model: str
-    usage: TokenUsage
-
-
-# --------------------------------------------------------------------------- plans
+# --------------------------------------------------------------------------- key, attempts
 
 
 class _Secret:
@@ -232,31 +85,6 @@ class _Secret:
 
     def reveal(self) -> str:
         return self._value
-
-
-@dataclass(frozen=True, slots=True)
-class _Call:
-    """One planned API request: the body and which inputs of the caller's list it carries."""
-
-    path: str
-    body: dict[str, Any]
-    start: int
-    count: int
-    total: int
-
-    def describe(self) -> str:
-        """Say which request this was, for error messages (never includes input text)."""
-        model = self.body.get("model")
-        span = f"inputs {self.start}-{self.start + self.count - 1} of {self.total}"
-        return f"the {self.path} request for {span} (model={model!r})"
-
-
-@dataclass(frozen=True)
-class _Plan(Generic[_R]):
-    """The requests a call needs and how to turn their answers into the call's result."""
-
-    calls: tuple[_Call, ...]
-    finish: Callable[[list[dict[str, Any]]], _R]
 
 
 class _Attempts(Protocol):
@@ -335,9 +163,9 @@ class _BaseJinaClient:
         )
         self._max_attempts = positive_int("max_attempts", max_attempts)
         self._max_retry_time = positive_seconds("max_retry_time", max_retry_time)
-        self._batch_size = None if batch_size is None else positive_int("batch_size", batch_size)
-        self._max_tokens_per_request = positive_int(
-            "max_tokens_per_request", max_tokens_per_request
+        self._planner = _RequestPlanner(
+            batch_size=None if batch_size is None else positive_int("batch_size", batch_size),
+            max_tokens_per_request=positive_int("max_tokens_per_request", max_tokens_per_request),
         )
         if transport is not None and http_client is not None:
             msg = "pass either transport= or http_client=, not both (a client has its transport)"
@@ -357,191 +185,6 @@ class _BaseJinaClient:
 
     def _repr_extra(self) -> dict[str, object]:
         return {}
-
-    # -- planning ---------------------------------------------------------------------
-
-    def _plan_embed(
-        self,
-        texts: Sequence[str],
-        *,
-        model: str,
-        task: str | AutoTask | None,
-        dimensions: int | None,
-        normalized: bool | None,
-        late_chunking: bool | None,
-        truncate: bool | None,
-    ) -> _Plan[EmbeddingResult]:
-        info = _model_info(model, _EMBEDDING_KINDS, "embed")
-        items = _check_texts(texts, "texts")
-        resolved_task = _resolve_task(info, task)
-        check_task(model, resolved_task)
-        _check_dimensions(model, dimensions)
-        _check_flag("normalized", normalized, optional=True)
-        _check_flag("late_chunking", late_chunking, optional=True)
-        _check_flag("truncate", truncate, optional=True)
-        base: dict[str, Any] = {"model": model, "embedding_type": "float"}
-        optional = {
-            "task": resolved_task,
-            "dimensions": dimensions,
-            "normalized": normalized,
-            "late_chunking": late_chunking,
-            "truncate": truncate,
-        }
-        base.update({k: v for k, v in optional.items() if v is not None})
-        spans = self._spans(items, info, truncate=bool(truncate), late_chunking=bool(late_chunking))
-        calls = tuple(
-            _Call(EMBEDDINGS_PATH, {**base, "input": items[a:b]}, a, b - a, len(items))
-            for a, b in spans
-        )
-        return _Plan(calls, lambda payloads: _finish_embeddings(calls, payloads, model))
-
-    def _plan_embed_for_weaviate(
-        self, texts: Sequence[str], *, model: str, dimensions: int | None, query: bool
-    ) -> _Plan[EmbeddingResult]:
-        # Mirrors text2vec-jinaai only: multi2vec-jinaai sends other bodies for CLIP models.
-        info = _model_info(model, ("text-embedding",), "embed_for_weaviate")
-        items = _check_texts(texts, "texts")
-        _check_dimensions(model, dimensions)
-        _check_flag("query", query, optional=False)
-        spans = self._spans(items, info, truncate=False, late_chunking=False)
-        calls = tuple(
-            _Call(
-                EMBEDDINGS_PATH,
-                dict(
-                    weaviate_module_request(model, items[a:b], query=query, dimensions=dimensions)
-                ),
-                a,
-                b - a,
-                len(items),
-            )
-            for a, b in spans
-        )
-        return _Plan(calls, lambda payloads: _finish_embeddings(calls, payloads, model))
-
-    def _plan_multivector(
-        self,
-        texts: Sequence[str],
-        *,
-        model: str,
-        dimensions: int | None,
-        input_type: str | None,
-    ) -> _Plan[MultiVectorResult]:
-        info = _model_info(model, _MULTI_VECTOR_KINDS, "embed_multivector")
-        items = _check_texts(texts, "texts")
-        _check_dimensions(model, dimensions)
-        if input_type not in (None, "query", "document"):
-            msg = (
-                f"input_type={input_type!r} is not valid; allowed: 'query', 'document' or None "
-                f"(None: the API's default, 'document')"
-            )
-            raise JinaConfigError(msg)
-        base: dict[str, Any] = {"model": model, "embedding_type": "float"}
-        if dimensions is not None:
-            base["dimensions"] = dimensions
-        if input_type is not None:
-            base["input_type"] = input_type
-        # The endpoint has no ``truncate``; ColBERT models cut long inputs themselves.
-        spans = self._spans(items, info, truncate=True, late_chunking=False)
-        calls = tuple(
-            _Call(MULTI_VECTOR_PATH, {**base, "input": items[a:b]}, a, b - a, len(items))
-            for a, b in spans
-        )
-        return _Plan(calls, lambda payloads: _finish_multivectors(calls, payloads, model))
-
-    def _plan_rerank(
-        self,
-        query: str,
-        documents: Sequence[str],
-        *,
-        model: str,
-        top_n: int | None,
-        return_documents: bool,
-    ) -> _Plan[RerankResult]:
-        info = _model_info(model, _RERANK_KINDS, "rerank")
-        _check_query(query)
-        docs = _check_texts(documents, "documents")
-        if top_n is not None:
-            positive_int("top_n", top_n)
-        _check_flag("return_documents", return_documents, optional=False)
-        # Every document is scored together with the query, so each carries its tokens.
-        query_tokens = estimate_tokens(query)
-        spans = _split(
-            [estimate_tokens(d) + query_tokens for d in docs],
-            max_items=self._max_items(info),
-            max_tokens=self._max_tokens_per_request,
-        )
-        calls = []
-        for a, b in spans:
-            body: dict[str, Any] = {
-                "model": model,
-                "query": query,
-                "documents": docs[a:b],
-                "return_documents": return_documents,
-            }
-            if top_n is not None:
-                body["top_n"] = min(top_n, b - a)
-            calls.append(_Call(RERANK_PATH, body, a, b - a, len(docs)))
-        planned = tuple(calls)
-        return _Plan(
-            planned,
-            lambda payloads: _finish_rerank(
-                planned, payloads, model, docs, top_n=top_n, return_documents=return_documents
-            ),
-        )
-
-    def _max_items(self, info: JinaModelInfo | None) -> int:
-        cap = info.max_inputs if info is not None else _FALLBACK_MAX_INPUTS
-        return cap if self._batch_size is None else min(self._batch_size, cap)
-
-    def _spans(
-        self, items: list[str], info: JinaModelInfo | None, *, truncate: bool, late_chunking: bool
-    ) -> list[tuple[int, int]]:
-        """Split ``items`` into request spans, or raise for inputs the API would reject."""
-        estimates = [estimate_tokens(t) for t in items]
-        if late_chunking:
-            return self._late_chunking_span(estimates, info, truncate=truncate)
-        if info is not None:
-            limit = info.max_tokens
-            for i, tokens in enumerate(estimates):
-                if tokens <= limit:
-                    continue
-                if not truncate:
-                    msg = (
-                        f"texts[{i}] is about {tokens} tokens (estimated at ~4 characters a "
-                        f"token), over the {limit}-token limit of {info.name!r}; pass "
-                        f"truncate=True to let the API cut it, or split the text"
-                    )
-                    raise JinaConfigError(msg)
-                estimates[i] = limit
-        return _split(
-            estimates, max_items=self._max_items(info), max_tokens=self._max_tokens_per_request
-        )
-
-    def _late_chunking_span(
-        self, estimates: list[int], info: JinaModelInfo | None, *, truncate: bool
-    ) -> list[tuple[int, int]]:
-        """Late chunking embeds one request's inputs as one document: never split it."""
-        if not estimates:
-            return []
-        max_items = self._max_items(info)
-        if len(estimates) > max_items:
-            msg = (
-                f"late_chunking=True embeds all texts of a request together, so they cannot "
-                f"be split over requests; got {len(estimates)} texts, at most {max_items} fit "
-                f"in one request. Call embed once per document"
-            )
-            raise JinaConfigError(msg)
-        total = sum(estimates)
-        if info is not None and total > info.max_tokens and not truncate:
-            msg = (
-                f"late_chunking=True concatenates the texts; together they are about {total} "
-                f"tokens, over the {info.max_tokens}-token limit of {info.name!r}. Call embed "
-                f"once per document, or pass truncate=True"
-            )
-            raise JinaConfigError(msg)
-        return [(0, len(estimates))]
-
-    # -- sending support --------------------------------------------------------------
 
     def _build_request(self, call: _Call) -> httpx.Request:
         return self._http.build_request(
@@ -794,7 +437,7 @@ class JinaClient(_BaseJinaClient):
             JinaConfigError: Bad arguments or inputs (nothing was sent).
             JinaAPIError: The API refused (a subclass per cause).
         """
-        plan = self._plan_embed(
+        plan = self._planner.plan_embed(
             texts,
             model=model,
             task=task,
@@ -835,7 +478,9 @@ class JinaClient(_BaseJinaClient):
             JinaConfigError: Bad arguments or inputs (nothing was sent).
             JinaAPIError: The API refused (a subclass per cause).
         """
-        plan = self._plan_embed_for_weaviate(texts, model=model, dimensions=dimensions, query=query)
+        plan = self._planner.plan_embed_for_weaviate(
+            texts, model=model, dimensions=dimensions, query=query
+        )
         return plan.finish([self._send(call) for call in plan.calls])
 
     def embed_multivector(
@@ -862,7 +507,7 @@ class JinaClient(_BaseJinaClient):
             JinaConfigError: Bad arguments or inputs (nothing was sent).
             JinaAPIError: The API refused (a subclass per cause).
         """
-        plan = self._plan_multivector(
+        plan = self._planner.plan_multivector(
             texts, model=model, dimensions=dimensions, input_type=input_type
         )
         return plan.finish([self._send(call) for call in plan.calls])
@@ -897,7 +542,7 @@ class JinaClient(_BaseJinaClient):
             JinaConfigError: Bad arguments or inputs (nothing was sent).
             JinaAPIError: The API refused (a subclass per cause).
         """
-        plan = self._plan_rerank(
+        plan = self._planner.plan_rerank(
             query, documents, model=model, top_n=top_n, return_documents=return_documents
         )
         return plan.finish([self._send(call) for call in plan.calls])
@@ -1024,7 +669,7 @@ class AsyncJinaClient(_BaseJinaClient):
             JinaConfigError: Bad arguments or inputs (nothing was sent).
             JinaAPIError: The API refused (a subclass per cause).
         """
-        plan = self._plan_embed(
+        plan = self._planner.plan_embed(
             texts,
             model=model,
             task=task,
@@ -1058,7 +703,9 @@ class AsyncJinaClient(_BaseJinaClient):
             JinaConfigError: Bad arguments or inputs (nothing was sent).
             JinaAPIError: The API refused (a subclass per cause).
         """
-        plan = self._plan_embed_for_weaviate(texts, model=model, dimensions=dimensions, query=query)
+        plan = self._planner.plan_embed_for_weaviate(
+            texts, model=model, dimensions=dimensions, query=query
+        )
         return plan.finish(await self._send_all(plan.calls))
 
     async def embed_multivector(
@@ -1084,7 +731,7 @@ class AsyncJinaClient(_BaseJinaClient):
             JinaConfigError: Bad arguments or inputs (nothing was sent).
             JinaAPIError: The API refused (a subclass per cause).
         """
-        plan = self._plan_multivector(
+        plan = self._planner.plan_multivector(
             texts, model=model, dimensions=dimensions, input_type=input_type
         )
         return plan.finish(await self._send_all(plan.calls))
@@ -1114,7 +761,7 @@ class AsyncJinaClient(_BaseJinaClient):
             JinaConfigError: Bad arguments or inputs (nothing was sent).
             JinaAPIError: The API refused (a subclass per cause).
         """
-        plan = self._plan_rerank(
+        plan = self._planner.plan_rerank(
             query, documents, model=model, top_n=top_n, return_documents=return_documents
         )
         return plan.finish(await self._send_all(plan.calls))
@@ -1189,106 +836,6 @@ def _check_base_url(value: object) -> str:
     return value.rstrip("/")
 
 
-def _check_flag(name: str, value: object, *, optional: bool) -> None:
-    if isinstance(value, bool) or (optional and value is None):
-        return
-    allowed = "True, False or None (None: not sent)" if optional else "True or False"
-    msg = f"{name}={value!r} must be {allowed}"
-    raise JinaConfigError(msg)
-
-
-def _check_query(query: object) -> None:
-    if not isinstance(query, str):
-        msg = f"query must be a str, got {type(query).__name__}"
-        raise JinaConfigError(msg)
-
-
-def _check_texts(texts: object, name: str) -> list[str]:
-    """Return ``texts`` as a list, or raise naming the first item that is not a str."""
-    if isinstance(texts, str | bytes):
-        msg = f"{name} must be a sequence of str, not a single {type(texts).__name__}; wrap it: [text]"
-        raise JinaConfigError(msg)
-    if not isinstance(texts, Sequence):
-        msg = f"{name} must be a sequence of str (a list or tuple), got {type(texts).__name__}"
-        raise JinaConfigError(msg)
-    items = list(texts)
-    for i, item in enumerate(items):
-        if not isinstance(item, str):
-            msg = f"{name}[{i}] must be a str, got {type(item).__name__}; convert it first"
-            raise JinaConfigError(msg)
-    return items
-
-
-def _model_info(model: object, kinds: tuple[ModelKind, ...], method: str) -> JinaModelInfo | None:
-    """Look ``model`` up and check it suits ``method``'s endpoint; warn if unknown.
-
-    The ``stacklevel`` lands the warning on the caller of the public method (sync or async:
-    an awaited coroutine's frame links back to the awaiting frame).
-    """
-    if not isinstance(model, str) or not model:
-        msg = f"model={model!r} must be a non-empty model name such as 'jina-embeddings-v3'"
-        raise JinaConfigError(msg)
-    info = lookup_model(model)
-    if info is None:
-        msg = (
-            f"model={model!r} is not in weaviate-jina-ext's catalogue; it is sent to the API "
-            f"unvalidated (task, dimensions and input length were not checked)"
-        )
-        warnings.warn(msg, UnknownModelWarning, stacklevel=4)
-        return None
-    if info.kind not in kinds:
-        use = {
-            "text-embedding": "embed() or embed_for_weaviate()",
-            "multimodal-embedding": (
-                "embed() (embed_for_weaviate() mirrors text2vec-jinaai, which does not "
-                "serve multimodal models)"
-            ),
-            "multi-vector": "embed_multivector()",
-            "reranker": "rerank()",
-        }[info.kind]
-        msg = f"model={model!r} is a {info.kind} model and cannot serve {method}(); use {use}"
-        raise JinaConfigError(msg)
-    return info
-
-
-def _resolve_task(info: JinaModelInfo | None, task: object) -> str | None:
-    if task is AUTO_TASK:
-        return (
-            "retrieval.passage" if info is not None and "retrieval.passage" in info.tasks else None
-        )
-    if task is not None and not isinstance(task, str):
-        msg = f"task={task!r} must be a str, None (send no task) or AUTO_TASK"
-        raise InvalidTaskError(msg)
-    return task
-
-
-def _check_dimensions(model: str, dimensions: object) -> None:
-    if dimensions is None:
-        return
-    if isinstance(dimensions, bool) or not isinstance(dimensions, int) or dimensions < 1:
-        msg = f"dimensions={dimensions!r} must be a positive int, or None for the model's default"
-        raise InvalidDimensionsError(msg)
-    check_dimensions(model, dimensions)
-
-
-def _split(estimates: Sequence[int], *, max_items: int, max_tokens: int) -> list[tuple[int, int]]:
-    """Greedy spans ``[a, b)`` with at most ``max_items`` items and ``max_tokens`` tokens.
-
-    An item over the token budget on its own still gets a span of its own.
-    """
-    spans: list[tuple[int, int]] = []
-    start = 0
-    tokens = 0
-    for i, cost in enumerate(estimates):
-        if i > start and (i - start >= max_items or tokens + cost > max_tokens):
-            spans.append((start, i))
-            start, tokens = i, 0
-        tokens += cost
-    if start < len(estimates):
-        spans.append((start, len(estimates)))
-    return spans
-
-
 def _retry_decision(exc: Exception, deadline: float) -> bool | float:
     """Stamina's ``on=`` hook: whether (and after how long) to retry after ``exc``.
 
@@ -1305,150 +852,3 @@ def _retry_decision(exc: Exception, deadline: float) -> bool | float:
         jitter = random.uniform(0, min(1.0, exc.retry_after / 10))  # noqa: S311 - not crypto
         return exc.retry_after + jitter
     return isinstance(exc, JinaServerError | httpx.TransportError)
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date), if any."""
-    value = response.headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
-def _snippet(response: httpx.Response) -> str:
-    text = response.text.strip()
-    return text if len(text) <= 200 else text[:200] + "…"
-
-
-def _bad_request_hint(call: _Call, detail: str) -> str:
-    """Point at the input or parameter a 400/422 ``detail`` names, with the value we sent."""
-    hints = []
-    match = _INPUT_INDEX.search(detail)
-    if match is not None and int(match.group(1)) < call.count:
-        field = "documents" if call.path == RERANK_PATH else "texts"
-        hints.append(f"it concerns {field}[{call.start + int(match.group(1))}]")
-    for name in _BODY_PARAMETERS:
-        if name in call.body and re.search(rf"\b{name}\b", detail, re.IGNORECASE):
-            hints.append(f"{name}={call.body[name]!r} was sent")
-    return "; " + "; ".join(hints) if hints else ""
-
-
-def _malformed(call: _Call, what: str) -> JinaAPIError:
-    msg = f"{call.describe()} got an answer that does not fit the Jina API: {what}"
-    return JinaAPIError(msg, status_code=200, detail=what)
-
-
-def _usage(payload: dict[str, Any]) -> TokenUsage:
-    usage = payload.get("usage")
-    if not isinstance(usage, dict):
-        return TokenUsage()
-    total = usage.get("total_tokens")
-    total_i = total if isinstance(total, int) else 0
-    prompt = usage.get("prompt_tokens")
-    return TokenUsage(total_i, prompt if isinstance(prompt, int) else total_i)
-
-
-def _data_in_order(call: _Call, payload: dict[str, Any], fields: tuple[str, ...]) -> list[Any]:
-    """The ``data`` items' vectors sorted by ``index``; one per input of ``call``."""
-    data: object = payload.get("data")
-    if not isinstance(data, list) or len(data) != call.count:
-        got = len(data) if isinstance(data, list) else "no"
-        raise _malformed(call, f"{got} data items for {call.count} inputs")
-    slots: list[object] = [None] * call.count
-    for item in data:
-        index: object = item.get("index") if isinstance(item, dict) else None
-        if not isinstance(index, int) or not 0 <= index < call.count or slots[index] is not None:
-            what = f"a data item with a missing, repeated or out-of-range index ({index!r})"
-            raise _malformed(call, what)
-        vector = next((item[f] for f in fields if isinstance(item.get(f), list)), None)
-        if vector is None:
-            raise _malformed(call, f"data[{index}] has no {' or '.join(fields)} list")
-        slots[index] = vector
-    return slots
-
-
-def _response_model(payloads: list[dict[str, Any]], requested: str) -> str:
-    for payload in payloads:
-        model = payload.get("model")
-        if isinstance(model, str) and model:
-            return model
-    return requested
-
-
-def _finish_embeddings(
-    calls: Sequence[_Call], payloads: list[dict[str, Any]], model: str
-) -> EmbeddingResult:
-    vectors: list[list[float]] = []
-    usage = TokenUsage()
-    for call, payload in zip(calls, payloads, strict=True):
-        vectors.extend(_data_in_order(call, payload, ("embedding", "embeddings")))
-        usage += _usage(payload)
-    return EmbeddingResult(vectors, _response_model(payloads, model), usage)
-
-
-def _finish_multivectors(
-    calls: Sequence[_Call], payloads: list[dict[str, Any]], model: str
-) -> MultiVectorResult:
-    vectors: list[list[list[float]]] = []
-    usage = TokenUsage()
-    for call, payload in zip(calls, payloads, strict=True):
-        vectors.extend(_data_in_order(call, payload, ("embeddings", "embedding")))
-        usage += _usage(payload)
-    return MultiVectorResult(vectors, _response_model(payloads, model), usage)
-
-
-def _finish_rerank(
-    calls: Sequence[_Call],
-    payloads: list[dict[str, Any]],
-    model: str,
-    documents: list[str],
-    *,
-    top_n: int | None,
-    return_documents: bool,
-) -> RerankResult:
-    hits: list[RerankHit] = []
-    usage = TokenUsage()
-    for call, payload in zip(calls, payloads, strict=True):
-        results: object = payload.get("results")
-        if not isinstance(results, list):
-            raise _malformed(call, "no results list")
-        for item in results:
-            if not isinstance(item, dict):
-                raise _malformed(call, f"a result that is not an object ({type(item).__name__})")
-            index: object = item.get("index")
-            score: object = item.get("relevance_score")
-            if (
-                not isinstance(index, int)
-                or not 0 <= index < call.count
-                or isinstance(score, bool)
-                or not isinstance(score, int | float)
-            ):
-                what = f"a result without a valid index and relevance_score ({index!r}, {score!r})"
-                raise _malformed(call, what)
-            position = call.start + index
-            text = _document_text(item.get("document"), documents[position])
-            hits.append(RerankHit(position, float(score), text if return_documents else None))
-        usage += _usage(payload)
-    hits.sort(key=lambda hit: hit.relevance_score, reverse=True)
-    return RerankResult(
-        hits if top_n is None else hits[:top_n], _response_model(payloads, model), usage
-    )
-
-
-def _document_text(document: object, sent: str) -> str:
-    """The hit's text: a plain string (current API), ``{"text": ...}`` (older), else as sent."""
-    if isinstance(document, str):
-        return document
-    if isinstance(document, dict) and isinstance(document.get("text"), str):
-        return str(document["text"])
-    return sent

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import httpx
 
-    from weaviate_jina_ext._import import ImportReport
+    from weaviate_jina_ext._import._types import ImportReport
 
 __all__ = [
     "ImportIncompleteError",
