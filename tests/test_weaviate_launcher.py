@@ -20,8 +20,9 @@ import pytest
 import yaml
 
 from weaviate_jina_ext import JinaExtError, ServiceTimeoutError
-from weaviate_jina_ext.testing import _plugin
+from weaviate_jina_ext.testing import _cli, _plugin
 from weaviate_jina_ext.testing import _weaviate as w
+from weaviate_jina_ext.testing._weaviate import _cluster, _docker, _ports, _process
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -293,9 +294,10 @@ def test_process_environment_env_replaces_the_compose_file() -> None:
 def test_node_environment_wires_a_cluster_together(tmp_path: Path) -> None:
     """Every node votes in RAFT; nodes after the first join node 0's gossip port."""
     ports = [
-        w._NodePorts(http=10 + i, grpc=20 + i, gossip=30 + 2 * i, raft=40 + 2 * i) for i in range(3)
+        _ports._NodePorts(http=10 + i, grpc=20 + i, gossip=30 + 2 * i, raft=40 + 2 * i)
+        for i in range(3)
     ]
-    envs = [w._node_environment({"X": "1"}, i, ports, tmp_path / f"n{i}") for i in range(3)]
+    envs = [_process._node_environment({"X": "1"}, i, ports, tmp_path / f"n{i}") for i in range(3)]
     assert {e["RAFT_JOIN"] for e in envs} == {"node-0:40,node-1:42,node-2:44"}
     assert [e.get("CLUSTER_JOIN") for e in envs] == [None, "127.0.0.1:30", "127.0.0.1:30"]
     assert envs[1]["CLUSTER_DATA_BIND_PORT"] == "33"
@@ -310,7 +312,7 @@ def test_node_environment_wires_a_cluster_together(tmp_path: Path) -> None:
 
 def test_allocated_ports_are_distinct_free_and_paired() -> None:
     """Every node gets REST, gRPC and two consecutive pairs, all distinct and bindable."""
-    nodes = w._allocate_ports(3)
+    nodes = _ports._allocate_ports(3)
     ports = [p for n in nodes for p in (n.http, n.grpc, n.gossip, n.data, n.raft, n.raft_rpc)]
     assert len(set(ports)) == 18
     for port in ports:
@@ -549,7 +551,7 @@ def test_docker_is_available_only_when_the_engine_answers(
 )
 def test_loopback_urls_are_rewritten_for_containers(url: str, expected: str) -> None:
     """A container reaches the host's loopback services through host.docker.internal."""
-    assert w._for_container(url) == expected
+    assert _docker._for_container(url) == expected
 
 
 # -- waiting --------------------------------------------------------------------------------
@@ -783,15 +785,15 @@ def test_port_clash_is_retried_with_new_ports(tmp_path: Path) -> None:
     with pytest.raises(w.WeaviateStartError, match="address already in use"):  # noqa: SIM117
         with w.weaviate_process(binary=exe, env={}, version="1.0.0", startup_timeout=30):
             pytest.fail("started")
-    assert len(counter.read_text().split()) == w._START_ATTEMPTS
+    assert len(counter.read_text().split()) == _cluster._START_ATTEMPTS
 
 
 def test_process_that_never_gets_ready_is_killed_with_its_group(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On timeout the error carries the log tail and no process of the group survives."""
-    monkeypatch.setattr(w, "_STOP_GRACE", 0.2)
-    live_before = set(w._LIVE)
+    monkeypatch.setattr(_process, "_STOP_GRACE", 0.2)
+    live_before = set(_process._LIVE)
     pid_file = tmp_path / "pid"
     exe = _script(
         tmp_path / "weaviate-server",
@@ -805,7 +807,7 @@ def test_process_that_never_gets_ready_is_killed_with_its_group(
     assert "starting raft" in str(info.value)
     assert info.value.service == "weaviate node node-0"
     assert _group_gone(int(pid_file.read_text()))
-    assert set(w._LIVE) == live_before  # nothing left for the atexit hook
+    assert set(_process._LIVE) == live_before  # nothing left for the atexit hook
 
 
 def test_process_environment_reaches_the_server(tmp_path: Path) -> None:
@@ -831,10 +833,13 @@ def test_process_environment_reaches_the_server(tmp_path: Path) -> None:
 # -- command line ---------------------------------------------------------------------------
 
 
-def test_cli_prints_the_pinned_version() -> None:
-    """`python -m ..._weaviate --print-version` prints the compose file's version."""
+@pytest.mark.parametrize(
+    "module", ["weaviate_jina_ext.testing", "weaviate_jina_ext.testing._weaviate"]
+)
+def test_cli_prints_the_pinned_version(module: str) -> None:
+    """`python -m ...testing[._weaviate] --print-version` prints the compose file's version."""
     result = subprocess.run(
-        [sys.executable, "-m", "weaviate_jina_ext.testing._weaviate", "--print-version"],
+        [sys.executable, "-m", module, "--print-version"],
         capture_output=True,
         text=True,
         check=True,
@@ -848,9 +853,9 @@ def test_cli_ensure_binary_prints_the_path(
     """--ensure-binary prints a usable binary's path and exits 0."""
     exe = _script(tmp_path / "weaviate-server", "exit 0\n")
     monkeypatch.setenv("WEAVIATE_BINARY", str(exe))
-    assert w.main(["--ensure-binary"]) == 0
+    assert _cli.main(["--ensure-binary"]) == 0
     assert capsys.readouterr().out.strip() == str(exe)
-    assert w.main(["ensure-binary"]) == 0
+    assert _cli.main(["ensure-binary"]) == 0
     assert capsys.readouterr().out.strip() == str(exe)
 
 
@@ -858,7 +863,7 @@ def test_cli_needs_exactly_one_command(capsys: pytest.CaptureFixture[str]) -> No
     """No command, or two, is a usage error listing the commands."""
     for argv in ([], ["print-version", "--binary-path"]):
         with pytest.raises(SystemExit) as info:
-            w.main(argv)
+            _cli.main(argv)
         assert info.value.code == 2
         assert "ensure-binary, print-version, binary-path" in capsys.readouterr().err
 
@@ -868,7 +873,7 @@ def test_cli_ensure_binary_explains_a_failure(
 ) -> None:
     """Without a binary and with --no-build, it exits 1 and says what to install."""
     monkeypatch.setenv("WEAVIATE_JINA_CACHE", str(tmp_path))
-    assert w.main(["--ensure-binary", "--no-build"]) == 1
+    assert _cli.main(["--ensure-binary", "--no-build"]) == 1
     assert "go install github.com/weaviate/weaviate/cmd/weaviate-server@v1.39.3" in (
         capsys.readouterr().err
     )

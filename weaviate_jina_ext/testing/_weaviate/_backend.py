@@ -1,0 +1,123 @@
+"""Choosing a backend: :func:`start_weaviate` provides a Weaviate from the first that can work.
+
+``"auto"`` means an existing server when ``WEAVIATE_URL`` is set, else Docker when an engine
+answers, else a local ``weaviate-server`` process (:func:`resolve_backend`). A named backend
+is used as is, and settings it cannot apply are refused rather than ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import TYPE_CHECKING, Final
+
+from weaviate_jina_ext._exceptions import WeaviateBackendError
+from weaviate_jina_ext.testing._weaviate._cluster import weaviate_process
+from weaviate_jina_ext.testing._weaviate._compose import pinned_version
+from weaviate_jina_ext.testing._weaviate._docker import docker_available, docker_weaviate
+from weaviate_jina_ext.testing._weaviate._existing import existing_weaviate
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Mapping
+
+    from weaviate_jina_ext.testing._weaviate._instance import WeaviateInstance
+
+#: Names accepted by :func:`start_weaviate` (``"auto"`` tries the others in this order).
+BACKENDS: Final = ("auto", "existing", "docker", "process")
+
+
+def resolve_backend(
+    backend: str = "auto",
+    *,
+    environ: Mapping[str, str] | None = None,
+    docker: Callable[[], bool] = docker_available,
+) -> str:
+    """Turn ``"auto"`` into the backend to use; other names are checked and returned.
+
+    ``"auto"`` means existing when ``WEAVIATE_URL`` is set, else docker when an engine
+    answers, else process.
+
+    Raises:
+        WeaviateBackendError: An unknown name.
+    """
+    if backend not in BACKENDS:
+        msg = f"backend={backend!r} is not one of {', '.join(BACKENDS)}"
+        raise WeaviateBackendError(msg)
+    if backend != "auto":
+        return backend
+    env = os.environ if environ is None else environ
+    if env.get("WEAVIATE_URL"):
+        return "existing"
+    return "docker" if docker() else "process"
+
+
+@contextlib.contextmanager
+def start_weaviate(
+    backend: str = "auto",
+    *,
+    version: str | None = None,
+    extra_env: Mapping[str, str] | None = None,
+    modules: Iterable[str] | None = None,
+    jina_api_key: str | None = None,
+    startup_timeout: float = 180.0,
+) -> Iterator[WeaviateInstance]:
+    """Provide a Weaviate from the first backend that can work, or from the one named.
+
+    ``"auto"`` uses ``WEAVIATE_URL`` when set, else Docker when an engine answers, else a
+    local process (see :func:`resolve_backend`).
+
+    Args:
+        backend: ``"auto"``, ``"existing"``, ``"docker"`` or ``"process"``.
+        version: For ``"process"``; Docker runs the compose file's pinned image.
+        extra_env: Server environment additions (not possible for ``"existing"``).
+        modules: Modules to enable (not possible for ``"existing"``).
+        jina_api_key: A server-side Jina key (not possible for ``"existing"``).
+        startup_timeout: Seconds to wait for readiness.
+
+    Raises:
+        WeaviateBackendError: The backend cannot be used or cannot apply the settings.
+    """
+    chosen = resolve_backend(backend)
+    if chosen == "existing":
+        unsupported = [
+            name
+            for name, value in (
+                ("extra_env", extra_env),
+                ("modules", modules),
+                ("jina_api_key", jina_api_key),
+            )
+            if value
+        ]
+        if unsupported:
+            names = ", ".join(sorted(extra_env or {})) or "-"
+            msg = (
+                f"the existing Weaviate at {os.environ.get('WEAVIATE_URL')} was started "
+                f"elsewhere, so {', '.join(unsupported)} (variables: {names}) cannot be "
+                "applied; unset WEAVIATE_URL or choose the 'process' or 'docker' backend"
+            )
+            raise WeaviateBackendError(msg)
+        with existing_weaviate(timeout=min(startup_timeout, 30.0)) as instance:
+            yield instance
+    elif chosen == "docker":
+        if version is not None and version.removeprefix("v") != pinned_version():
+            msg = (
+                f"the docker backend runs the compose file's image ({pinned_version()}); "
+                f"version={version!r} needs the 'process' backend or an edited compose file"
+            )
+            raise WeaviateBackendError(msg)
+        with docker_weaviate(
+            extra_env=extra_env,
+            modules=modules,
+            jina_api_key=jina_api_key,
+            startup_timeout=startup_timeout,
+        ) as instance:
+            yield instance
+    else:
+        with weaviate_process(
+            version,
+            extra_env=extra_env,
+            modules=modules,
+            jina_api_key=jina_api_key,
+            startup_timeout=startup_timeout,
+        ) as instance:
+            yield instance
