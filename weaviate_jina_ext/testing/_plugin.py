@@ -11,7 +11,13 @@ Fixtures compose, and each one is small enough to override in a ``conftest.py``:
     weaviate_jina_backend ─┤
     weaviate_jina_server_env (the proxy's variables in transparent mode)
 
-    jina_fake ─> jina_proxy          jina_live ─> jina_api_key, jina_base_url
+    weaviate_jina_backend ─> jina_endpoint ─> jina_fake ─> jina_proxy, jina_base_url
+    jina_live ─> jina_api_key
+    weaviate_jina_backend ─> weaviate_jina_start, weaviate_jina_start_cluster
+
+``jina_endpoint`` is the one rule for where the local servers listen and which URL Weaviate
+gets for them (loopback for a process, ``host.docker.internal`` for a container), so a test
+written against these fixtures passes on every backend.
 
 By default Weaviate's Jina modules are pointed at a local :class:`FakeJina` through the
 collection's ``base_url`` (``jina_base_url``). With ``--weaviate-jina-routing=transparent``,
@@ -23,18 +29,21 @@ Jina API is used instead.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from typing import TYPE_CHECKING, Final
 
 import pytest
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Iterator
+    from collections.abc import Callable, Generator, Iterator
 
     from weaviate.client import WeaviateClient
 
+    from weaviate_jina_ext.testing._endpoint import JinaEndpoint
     from weaviate_jina_ext.testing._fake_jina import FakeJina
     from weaviate_jina_ext.testing._proxy import JinaProxy
-    from weaviate_jina_ext.testing._weaviate import WeaviateInstance
+    from weaviate_jina_ext.testing._weaviate import WeaviateCluster, WeaviateInstance
 
 __all__ = ["FAKE_JINA_KEY", "pytest_addoption", "pytest_runtest_makereport"]
 
@@ -115,26 +124,38 @@ def jina_live(pytestconfig: pytest.Config) -> str:
 
 
 @pytest.fixture(scope="session")
-def jina_fake(weaviate_jina_backend: str) -> Iterator[FakeJina]:
+def jina_endpoint(weaviate_jina_backend: str) -> JinaEndpoint:
+    """Where local servers for Weaviate listen, and the URL Weaviate uses for them.
+
+    ``jina_endpoint.base_url(server)`` is the ``base_url`` a collection needs to reach a
+    Jina-compatible server of the test (``jina_fake`` or one of its own, started with
+    ``host=jina_endpoint.bind_host``), whichever backend runs Weaviate.
+    """
+    from weaviate_jina_ext.testing._endpoint import jina_endpoint as endpoint  # noqa: PLC0415
+
+    return endpoint(weaviate_jina_backend)
+
+
+@pytest.fixture(scope="session")
+def jina_fake(jina_endpoint: JinaEndpoint) -> Iterator[FakeJina]:
     """A running Jina-compatible server for the session (accepts :data:`FAKE_JINA_KEY`).
 
     Call ``jina_fake.clear()`` at the start of a test that inspects ``jina_fake.requests``.
-    With the Docker backend it listens on all interfaces, so the container can reach it.
+    It listens where Weaviate can reach it (all interfaces for a container); give Weaviate
+    ``jina_base_url`` or ``jina_endpoint.base_url(jina_fake)``, never ``jina_fake.url``.
     """
     from weaviate_jina_ext.testing._fake_jina import FakeJina  # noqa: PLC0415
 
-    host = "0.0.0.0" if weaviate_jina_backend == "docker" else "127.0.0.1"  # noqa: S104
-    with FakeJina(host=host, api_keys=[FAKE_JINA_KEY]) as fake:
+    with FakeJina(host=jina_endpoint.bind_host, api_keys=[FAKE_JINA_KEY]) as fake:
         yield fake
 
 
 @pytest.fixture(scope="session")
-def jina_proxy(jina_fake: FakeJina, weaviate_jina_backend: str) -> Iterator[JinaProxy]:
+def jina_proxy(jina_fake: FakeJina, jina_endpoint: JinaEndpoint) -> Iterator[JinaProxy]:
     """An HTTPS proxy that answers for ``api.jina.ai`` from ``jina_fake``."""
     from weaviate_jina_ext.testing._proxy import JinaProxy  # noqa: PLC0415
 
-    host = "0.0.0.0" if weaviate_jina_backend == "docker" else "127.0.0.1"  # noqa: S104
-    with JinaProxy(jina_fake, host=host) as proxy:
+    with JinaProxy(jina_fake, host=jina_endpoint.bind_host) as proxy:
         yield proxy
 
 
@@ -151,7 +172,7 @@ def jina_base_url(
     pytestconfig: pytest.Config,
     request: pytest.FixtureRequest,
     weaviate_jina_routing: str,
-    weaviate_jina_backend: str,
+    jina_endpoint: JinaEndpoint,
 ) -> str | None:
     """``base_url`` for Jina module configs: the fake's URL, or ``None`` (the real API).
 
@@ -160,9 +181,7 @@ def jina_base_url(
     if _live(pytestconfig) or weaviate_jina_routing == "transparent":
         return None
     fake: FakeJina = request.getfixturevalue("jina_fake")
-    if weaviate_jina_backend == "docker":
-        return f"http://host.docker.internal:{fake.port}"
-    return fake.url
+    return jina_endpoint.base_url(fake)
 
 
 # -- Weaviate side --------------------------------------------------------------------------
@@ -208,10 +227,8 @@ def weaviate_jina_server_env(
     """
     if _live(pytestconfig):
         return {}
-    from weaviate_jina_ext.testing._weaviate import resolve_backend  # noqa: PLC0415
-
     env: dict[str, str] = {}
-    if resolve_backend(weaviate_jina_backend) != "existing":
+    if weaviate_jina_backend != "existing":
         env["JINAAI_APIKEY"] = ""
     if weaviate_jina_routing == "transparent":
         proxy: JinaProxy = request.getfixturevalue("jina_proxy")
@@ -239,6 +256,34 @@ def weaviate_jina_server(
         extra_env=weaviate_jina_server_env or None,
     ) as instance:
         yield instance
+
+
+@pytest.fixture(scope="session")
+def weaviate_jina_start(
+    weaviate_jina_backend: str, weaviate_jina_version: str
+) -> Callable[..., contextlib.AbstractContextManager[WeaviateInstance]]:
+    """``start_weaviate`` bound to the session's backend.
+
+    For tests that need a server of their own (other modules, a server-side key, their own
+    environment)::
+
+        with weaviate_jina_start(modules=(), jina_api_key=None) as instance: ...
+    """
+    from weaviate_jina_ext.testing._weaviate import start_weaviate  # noqa: PLC0415
+
+    version = weaviate_jina_version if weaviate_jina_backend == "process" else None
+    return functools.partial(start_weaviate, weaviate_jina_backend, version=version)
+
+
+@pytest.fixture(scope="session")
+def weaviate_jina_start_cluster(
+    weaviate_jina_backend: str,
+) -> Callable[..., contextlib.AbstractContextManager[WeaviateCluster]]:
+    """``start_cluster`` bound to the session's backend (three processes or containers)."""
+    from weaviate_jina_ext.testing._weaviate import start_cluster  # noqa: PLC0415
+
+    backend = "process" if weaviate_jina_backend == "existing" else weaviate_jina_backend
+    return functools.partial(start_cluster, backend)
 
 
 @pytest.fixture

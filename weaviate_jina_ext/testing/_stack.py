@@ -5,7 +5,8 @@
 * with a Jina key in the environment (``JINAAI_APIKEY``, ``JINAAI_API_KEY`` or
   ``JINA_API_KEY``) or given as ``jina_api_key=``, Weaviate calls the real Jina API;
 * without one, a local Jina-compatible server is started and collections point at it
-  through ``base_url`` (``stack.base_url``), so everything runs offline.
+  through ``base_url`` (``stack.base_url``, the URL under which Weaviate reaches it: see
+  :mod:`weaviate_jina_ext.testing._endpoint`), so everything runs offline.
 
 Weaviate itself comes from ``start_weaviate``: an existing instance named by
 ``WEAVIATE_URL``, Docker when an engine answers, else a local ``weaviate-server`` process.
@@ -80,19 +81,22 @@ def local_stack(*, jina_api_key: str | None = None, backend: str = "auto") -> It
     Yields:
         The running stack.
     """
+    from weaviate_jina_ext.testing._endpoint import jina_endpoint  # noqa: PLC0415
     from weaviate_jina_ext.testing._fake_jina import FakeJina  # noqa: PLC0415
-    from weaviate_jina_ext.testing._weaviate import start_weaviate  # noqa: PLC0415
+    from weaviate_jina_ext.testing._weaviate import resolve_backend, start_weaviate  # noqa: PLC0415
 
     key = resolve_api_key(jina_api_key)
+    chosen = resolve_backend(backend)
+    endpoint = jina_endpoint(chosen)
     with contextlib.ExitStack() as stack:
         fake: FakeJina | None = None
         if key is None:
-            fake = stack.enter_context(FakeJina(api_keys=[DEMO_KEY]))
+            fake = stack.enter_context(FakeJina(host=endpoint.bind_host, api_keys=[DEMO_KEY]))
             key = DEMO_KEY
-        instance = stack.enter_context(start_weaviate(backend=backend))
+        instance = stack.enter_context(start_weaviate(backend=chosen))
         yield LocalStack(
             weaviate=instance,
             jina_api_key=key,
-            base_url=fake.url if fake is not None else None,
+            base_url=endpoint.base_url(fake) if fake is not None else None,
             fake_jina=fake,
         )

@@ -7,8 +7,10 @@ the examples and ad-hoc scripts all use the same ones:
 * :func:`existing_weaviate` uses a server somebody else runs (``WEAVIATE_URL``);
 * :func:`docker_weaviate` runs ``docker/docker-compose.yml`` through pytest-docker;
 * :func:`weaviate_process` runs ``weaviate-server`` as a local process, no Docker needed;
-* :func:`weaviate_cluster` runs three such processes on loopback as one cluster;
-* :func:`start_weaviate` picks the first of these that can work.
+* :func:`weaviate_cluster` runs three such processes on loopback as one cluster, and
+  :func:`docker_cluster` three containers;
+* :func:`start_weaviate` picks the first of these that can work, :func:`start_cluster` the
+  cluster of the backend in use.
 
 The compose file is the single source of truth (``_compose``); bare processes need a
 ``weaviate-server`` binary (``_binary``), provisioned ahead of a run with
@@ -17,7 +19,8 @@ The compose file is the single source of truth (``_compose``); bare processes ne
 Modules: ``_instance`` (what a running server is), ``_readiness`` (waiting for it),
 ``_compose``, ``_binary``, ``_tokenizer`` (offline tokenizer data), ``_ports``,
 ``_process_group``, ``_process`` (one bare process), ``_cluster`` (bare-process launchers),
-``_existing``, ``_docker`` and ``_backend`` (choosing among them).
+``_existing``, ``_image`` (the image the containers run), ``_docker`` and ``_backend``
+(choosing among them).
 """
 
 from __future__ import annotations
@@ -29,7 +32,12 @@ from weaviate_jina_ext._exceptions import (
     WeaviateRigError,
     WeaviateStartError,
 )
-from weaviate_jina_ext.testing._weaviate._backend import BACKENDS, resolve_backend, start_weaviate
+from weaviate_jina_ext.testing._weaviate._backend import (
+    BACKENDS,
+    resolve_backend,
+    start_cluster,
+    start_weaviate,
+)
 from weaviate_jina_ext.testing._weaviate._binary import (
     WEAVIATE_GO_PACKAGE,
     binary_path,
@@ -50,8 +58,14 @@ from weaviate_jina_ext.testing._weaviate._compose import (
     pinned_version,
     read_compose,
 )
-from weaviate_jina_ext.testing._weaviate._docker import docker_available, docker_weaviate
+from weaviate_jina_ext.testing._weaviate._docker import (
+    compose_problem,
+    docker_available,
+    docker_cluster,
+    docker_weaviate,
+)
 from weaviate_jina_ext.testing._weaviate._existing import existing_weaviate
+from weaviate_jina_ext.testing._weaviate._image import ensure_image, local_image
 from weaviate_jina_ext.testing._weaviate._instance import ConnectKwargs, WeaviateInstance
 from weaviate_jina_ext.testing._weaviate._process import process_environment
 from weaviate_jina_ext.testing._weaviate._readiness import READY_PATH, wait_until_ready
@@ -73,18 +87,23 @@ __all__ = [
     "binary_path",
     "cache_dir",
     "compose_file_path",
+    "compose_problem",
     "docker_available",
+    "docker_cluster",
     "docker_weaviate",
     "embedded_binary_dir",
+    "ensure_image",
     "ensure_tokenizer_data",
     "ensure_weaviate_binary",
     "existing_weaviate",
     "find_weaviate_binary",
     "interpolate",
+    "local_image",
     "pinned_version",
     "process_environment",
     "read_compose",
     "resolve_backend",
+    "start_cluster",
     "start_weaviate",
     "wait_until_ready",
     "weaviate_cluster",

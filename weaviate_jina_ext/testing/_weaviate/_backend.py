@@ -1,29 +1,45 @@
 """Choosing a backend: :func:`start_weaviate` provides a Weaviate from the first that can work.
 
 ``"auto"`` means an existing server when ``WEAVIATE_URL`` is set, else Docker when an engine
-answers, else a local ``weaviate-server`` process (:func:`resolve_backend`). A named backend
-is used as is, and settings it cannot apply are refused rather than ignored.
+answers and Compose v2 can run the compose files, else a local ``weaviate-server`` process
+(:func:`resolve_backend`). An engine without a usable Compose makes ``auto`` fall back to
+the process backend with one warning that says what is missing and how to install it; the
+``docker`` backend named explicitly fails at once with the same fix. A named backend is used
+as is, and settings it cannot apply are refused rather than ignored. :func:`start_cluster`
+does the same for a 3-node cluster.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 from typing import TYPE_CHECKING, Final
 
 from weaviate_jina_ext._exceptions import WeaviateBackendError
-from weaviate_jina_ext.testing._weaviate._cluster import weaviate_process
+from weaviate_jina_ext.testing._weaviate._cluster import weaviate_cluster, weaviate_process
 from weaviate_jina_ext.testing._weaviate._compose import pinned_version
-from weaviate_jina_ext.testing._weaviate._docker import docker_available, docker_weaviate
+from weaviate_jina_ext.testing._weaviate._docker import (
+    COMPOSE_FIX,
+    compose_problem,
+    docker_available,
+    docker_cluster,
+    docker_weaviate,
+)
 from weaviate_jina_ext.testing._weaviate._existing import existing_weaviate
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
 
+    from weaviate_jina_ext.testing._weaviate._cluster import WeaviateCluster
     from weaviate_jina_ext.testing._weaviate._instance import WeaviateInstance
 
 #: Names accepted by :func:`start_weaviate` (``"auto"`` tries the others in this order).
 BACKENDS: Final = ("auto", "existing", "docker", "process")
+
+
+#: Fallback warnings already given in this process (each is given once).
+_WARNED: set[str] = set()
 
 
 def resolve_backend(
@@ -31,24 +47,48 @@ def resolve_backend(
     *,
     environ: Mapping[str, str] | None = None,
     docker: Callable[[], bool] = docker_available,
+    compose: Callable[[], str | None] = compose_problem,
 ) -> str:
     """Turn ``"auto"`` into the backend to use; other names are checked and returned.
 
     ``"auto"`` means existing when ``WEAVIATE_URL`` is set, else docker when an engine
-    answers, else process.
+    answers and Compose v2 is usable, else process (warning once when an engine answers
+    but Compose is missing, v1 or too old).
 
     Raises:
-        WeaviateBackendError: An unknown name.
+        WeaviateBackendError: An unknown name, or ``"docker"`` where no engine answers or
+            Compose v2 is not usable (the message names what to install).
     """
     if backend not in BACKENDS:
         msg = f"backend={backend!r} is not one of {', '.join(BACKENDS)}"
         raise WeaviateBackendError(msg)
+    if backend == "docker":
+        if not docker():
+            msg = (
+                "the docker backend needs a Docker engine, and `docker info` does not answer: "
+                "start Docker (or set DOCKER_HOST), or use the 'process' backend"
+            )
+            raise WeaviateBackendError(msg)
+        if problem := compose():
+            msg = f"the docker backend cannot run the compose files: {problem}; {COMPOSE_FIX}"
+            raise WeaviateBackendError(msg)
     if backend != "auto":
         return backend
     env = os.environ if environ is None else environ
     if env.get("WEAVIATE_URL"):
         return "existing"
-    return "docker" if docker() else "process"
+    if not docker():
+        return "process"
+    if problem := compose():
+        msg = (
+            f"a Docker engine answers but {problem}, so the process backend is used instead; "
+            f"to use Docker, {COMPOSE_FIX}"
+        )
+        if msg not in _WARNED:
+            _WARNED.add(msg)
+            warnings.warn(msg, UserWarning, stacklevel=2)
+        return "process"
+    return "docker"
 
 
 @contextlib.contextmanager
@@ -121,3 +161,45 @@ def start_weaviate(
             startup_timeout=startup_timeout,
         ) as instance:
             yield instance
+
+
+@contextlib.contextmanager
+def start_cluster(
+    backend: str = "auto",
+    *,
+    extra_env: Mapping[str, str] | None = None,
+    modules: Iterable[str] | None = None,
+    jina_api_key: str | None = None,
+    startup_timeout: float = 180.0,
+) -> Iterator[WeaviateCluster]:
+    """Provide a 3-node Weaviate cluster from ``backend`` (``auto``, ``docker``, ``process``).
+
+    Docker runs ``docker/docker-compose.cluster.yml``; the process backend runs three
+    ``weaviate-server`` processes on loopback (:func:`weaviate_cluster`). Both yield a
+    :class:`WeaviateCluster` whose nodes can be killed and restarted.
+
+    Raises:
+        WeaviateBackendError: The backend cannot be used (an existing server is one node
+            started elsewhere).
+    """
+    chosen = resolve_backend(backend, environ={})  # a cluster is never the existing server
+    if chosen == "docker":
+        cm = docker_cluster(
+            extra_env=extra_env,
+            modules=modules,
+            jina_api_key=jina_api_key,
+            startup_timeout=startup_timeout,
+        )
+    elif chosen == "process":
+        cm = weaviate_cluster(
+            3,
+            extra_env=extra_env,
+            modules=modules,
+            jina_api_key=jina_api_key,
+            startup_timeout=startup_timeout,
+        )
+    else:
+        msg = "a cluster cannot come from the 'existing' backend; use 'docker' or 'process'"
+        raise WeaviateBackendError(msg)
+    with cm as cluster:
+        yield cluster

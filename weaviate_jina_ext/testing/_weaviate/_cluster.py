@@ -18,7 +18,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Protocol
 
 from weaviate_jina_ext._exceptions import WeaviateRigError, WeaviateStartError
 from weaviate_jina_ext.testing._weaviate._binary import ensure_weaviate_binary
@@ -34,7 +34,7 @@ from weaviate_jina_ext.testing._weaviate._readiness import READY_PATH, _http_get
 from weaviate_jina_ext.testing._weaviate._tokenizer import ensure_tokenizer_data
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
     from weaviate_jina_ext.testing._weaviate._instance import WeaviateInstance
 
@@ -46,15 +46,29 @@ _PORT_CLASH: Final = "address already in use"
 _START_ATTEMPTS: Final = 3
 
 
-class WeaviateCluster:
-    """Weaviate processes on loopback forming one cluster, with failure controls.
+class _ClusterNode(Protocol):
+    """What a cluster needs of a node: a process (``_Node``) or a container."""
 
-    Get one from :func:`weaviate_cluster`. ``nodes[i]`` describes node ``i``; after
-    :meth:`restart_node` it is a new :class:`WeaviateInstance` (new ``pid``), same ports
-    and data.
+    @property
+    def name(self) -> str: ...
+    def instance(self) -> WeaviateInstance: ...
+    def start(self) -> None: ...
+    def stop(self, *, grace: float | None = None) -> None: ...
+    def kill(self) -> None: ...
+    def probe(self) -> Callable[[], str | None]: ...
+    def log_tail(self, lines: int) -> str: ...
+
+
+class WeaviateCluster:
+    """Weaviate nodes forming one cluster, with failure controls.
+
+    Get one from :func:`weaviate_cluster` (processes on loopback), from ``docker_cluster``
+    (containers) or from ``start_cluster`` (either). ``nodes[i]`` describes node ``i``;
+    after :meth:`restart_node` it is a new :class:`WeaviateInstance` with the same data (a
+    process keeps its ports and gets a new ``pid``; a container may get new host ports).
     """
 
-    def __init__(self, nodes: list[_Node], *, startup_timeout: float) -> None:
+    def __init__(self, nodes: Sequence[_ClusterNode], *, startup_timeout: float) -> None:
         self._nodes = nodes
         self._startup_timeout = startup_timeout
         self._stopped: set[int] = set()  # nodes taken down on purpose by kill_node
@@ -96,10 +110,7 @@ class WeaviateCluster:
 
     def log_tail(self, lines: int = 50) -> str:
         """The last ``lines`` lines of every node's log, each under a header."""
-        return "\n".join(
-            f"--- node-{i} ({node.log_path}) ---\n{_read_tail(node.log_path, lines)}"
-            for i, node in enumerate(self._nodes)
-        )
+        return "\n".join(f"--- {node.name} ---\n{node.log_tail(lines)}" for node in self._nodes)
 
     def wait_ready(self, *, timeout: float, pause: float = 0.2) -> float:
         """Wait until every node not taken down by :meth:`kill_node` is ready and healthy.
@@ -114,11 +125,11 @@ class WeaviateCluster:
             remaining = max(0.0, timeout - (time.monotonic() - start))
             wait_until_ready(
                 node.probe(),
-                service=f"weaviate node {node.env.get('CLUSTER_HOSTNAME', '?')}",
+                service=f"weaviate node {node.name}",
                 url=node.instance().url + READY_PATH,
                 timeout=remaining,
                 pause=pause,
-                diagnostics=functools.partial(_read_tail, node.log_path, 40),
+                diagnostics=functools.partial(node.log_tail, 40),
             )
         if len(self._nodes) > 1 and running:
             first = running[0].instance()

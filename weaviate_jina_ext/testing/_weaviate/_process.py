@@ -58,6 +58,7 @@ _CONTAINER_ONLY: Final = frozenset(
         "RAFT_JOIN",
         "RAFT_BOOTSTRAP_EXPECT",
         "SSL_CERT_FILE",  # a path inside the container; the host's own is inherited instead
+        "TIKTOKEN_CACHE_DIR",  # likewise; processes get the offline cache (or the host's)
     }
 )
 #: Host variables a bare process inherits; everything else comes from the compose file.
@@ -180,6 +181,15 @@ class _Node:
         self.log_path = log_path
         self.version = version
         self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def name(self) -> str:
+        """The node's cluster host name (``node-<i>``)."""
+        return self.env.get("CLUSTER_HOSTNAME", "?")
+
+    def log_tail(self, lines: int) -> str:
+        """The last ``lines`` lines of this node's log file."""
+        return _read_tail(self.log_path, lines)
 
     def argv(self) -> list[str]:
         return [
