@@ -11,7 +11,8 @@ Fixtures compose, and each one is small enough to override in a ``conftest.py``:
     weaviate_jina_backend ─┤
     weaviate_jina_server_env (the proxy's variables in transparent mode)
 
-    weaviate_jina_backend ─> jina_endpoint ─> jina_fake ─> jina_proxy, jina_base_url
+    weaviate_jina_backend ─> jina_endpoint ─> jina_fake ─> jina_proxy, jina_base_url,
+                                                        jina_fake_base_url
     jina_live ─> jina_api_key
     weaviate_jina_backend ─> weaviate_jina_start, weaviate_jina_start_cluster
 
@@ -182,6 +183,16 @@ def jina_base_url(
         return None
     fake: FakeJina = request.getfixturevalue("jina_fake")
     return jina_endpoint.base_url(fake)
+
+
+@pytest.fixture(scope="session")
+def jina_fake_base_url(jina_fake: FakeJina, jina_endpoint: JinaEndpoint) -> str:
+    """``jina_fake``'s URL as Weaviate reaches it, whatever the routing.
+
+    For collections that must reach the local server through ``base_url`` even in
+    transparent mode; ``jina_base_url`` is the routing-aware choice.
+    """
+    return jina_endpoint.base_url(jina_fake)
 
 
 # -- Weaviate side --------------------------------------------------------------------------
