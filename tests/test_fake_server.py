@@ -19,7 +19,7 @@ import pytest
 from weaviate_jina_ext import _wire
 from weaviate_jina_ext._cli import build_parser
 from weaviate_jina_ext._exceptions import JinaConfigError
-from weaviate_jina_ext.testing._fake_jina import (
+from weaviate_jina_ext.testing._fake import (
     IMAGE_KEY_PREFIX,
     FakeJina,
     Faults,
@@ -232,7 +232,7 @@ def test_same_input_gives_identical_vectors_across_servers(client: httpx.Client)
 def test_vectors_are_identical_in_a_fresh_process(fake: FakeJina) -> None:
     """A new interpreter computes the very same vector (no reliance on ``hash()``)."""
     code = (
-        "import json; from weaviate_jina_ext.testing._fake_jina import FakeJina; "
+        "import json; from weaviate_jina_ext.testing._fake import FakeJina; "
         "print(json.dumps(FakeJina().embed(['cross process'], task='retrieval.passage')))"
     )
     out = subprocess.run(
@@ -245,7 +245,7 @@ def test_standard_json_fallback_gives_the_same_answers(fake: FakeJina) -> None:
     """Without orjson the server answers the same vectors through the ``json`` module."""
     code = (
         "import sys, json; sys.modules['orjson'] = None\n"
-        "from weaviate_jina_ext.testing._fake_jina import FakeJina\n"
+        "from weaviate_jina_ext.testing._fake import FakeJina\n"
         "fake = FakeJina()\n"
         "body = json.dumps({'model': 'jina-embeddings-v3', 'input': ['fallback'],\n"
         "                   'embedding_type': ['float', 'ubinary']}).encode()\n"

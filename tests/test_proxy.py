@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from weaviate_jina_ext import _wire
-from weaviate_jina_ext.testing._fake_jina import FakeJina, Faults
+from weaviate_jina_ext.testing._fake import FakeJina, Faults
 from weaviate_jina_ext.testing._proxy import JinaProxy
 
 if TYPE_CHECKING:

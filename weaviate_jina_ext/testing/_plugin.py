@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from weaviate.client import WeaviateClient
 
-    from weaviate_jina_ext.testing._fake_jina import FakeJina
+    from weaviate_jina_ext.testing._fake import FakeJina
     from weaviate_jina_ext.testing._proxy import JinaProxy
     from weaviate_jina_ext.testing._weaviate import WeaviateInstance
 
@@ -121,7 +121,7 @@ def jina_fake(weaviate_jina_backend: str) -> Iterator[FakeJina]:
     Call ``jina_fake.clear()`` at the start of a test that inspects ``jina_fake.requests``.
     With the Docker backend it listens on all interfaces, so the container can reach it.
     """
-    from weaviate_jina_ext.testing._fake_jina import FakeJina  # noqa: PLC0415
+    from weaviate_jina_ext.testing._fake import FakeJina  # noqa: PLC0415
 
     host = "0.0.0.0" if weaviate_jina_backend == "docker" else "127.0.0.1"  # noqa: S104
     with FakeJina(host=host, api_keys=[FAKE_JINA_KEY]) as fake:
