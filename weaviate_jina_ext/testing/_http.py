@@ -4,7 +4,7 @@ Both serve an :class:`Answerer` (in practice a :class:`~weaviate_jina_ext.testin
 from background threads: :class:`LoopbackHTTPServer` binds without DNS look-ups, tracks its
 connections so stopping it unblocks every reader, and joins its worker threads;
 :class:`LoopbackRequestHandler` reads bodies (``Content-Length`` or chunked, 64 MiB at
-most), asks the answerer and writes its :class:`FakeResponse` as one buffer. Nothing here
+most), asks the answerer and writes its :class:`FakeResponse`. Nothing here
 knows the Jina API beyond the shape of an error body.
 """
 
