@@ -49,7 +49,7 @@ TARGET_PEER = 8.0
 
 def serve(latency: float, rpm: int | None, conn: Connection, stop: Event) -> None:
     """Run FakeJina in this (child) process until ``stop`` is set; send its URL on ``conn``."""
-    from weaviate_jina_ext.testing._fake_jina import FakeJina, Faults, RateLimit  # noqa: PLC0415
+    from weaviate_jina_ext.testing._fake import FakeJina, Faults, RateLimit  # noqa: PLC0415
 
     limit = RateLimit(requests_per_minute=rpm) if rpm else None
     with FakeJina(api_keys=[KEY], faults=Faults(latency=latency), rate_limit=limit) as jina:

@@ -7,8 +7,6 @@ import inspect
 import json
 import logging
 import random
-import time
-import zlib
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -17,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+import respx
 import stamina
 
 from weaviate_jina_ext._catalogue import UnknownModelWarning
@@ -37,6 +36,7 @@ from weaviate_jina_ext._keys import mask_key
 from weaviate_jina_ext._requests import AUTO_TASK
 from weaviate_jina_ext._responses import _retry_after
 from weaviate_jina_ext._results import EmbeddingResult, RerankHit, TokenUsage
+from weaviate_jina_ext.testing import FakeJina, Faults, ScriptedResponse
 
 KEY = "jina_PLANTEDsecret0123456789XYZW"
 SECRET_PART = "PLANTEDsecret0123456789"
@@ -44,83 +44,80 @@ SECRET_PART = "PLANTEDsecret0123456789"
 Script = httpx.Response | Exception | None
 
 
-def vec(text: str) -> list[float]:
-    """A deterministic, text-unique vector, so order mistakes show."""
-    return [float(len(text)), float(zlib.crc32(text.encode()))]
+class InProcessJina:
+    """The shared FakeJina, answering in-process through a respx router (no socket).
 
-
-class FakeAPI:
-    """A scripted Jina API for ``httpx.MockTransport``: records requests, answers in kind.
-
-    ``script`` entries are used first, one per request: a response to return, an exception
-    to raise, or ``None`` for a normal answer.
+    Requests reach FakeJina's transport-independent ``handle()``, so answers are the fake
+    API's own; ``router.calls`` keeps every request as the client sent it (full URL, key
+    unmasked) with the answer it got. ``script`` steps come first, one per request: an
+    ``httpx.Response`` to return verbatim or an exception to raise (what a network does,
+    which no server can), ``None`` to let FakeJina answer. ``shuffle`` reorders the ``data``
+    items of each answer, so the client must restore input order by ``index``; ``delay`` and
+    the in-flight counters serve the async client. ``prefix`` is the base URL's path, which
+    the fake (serving ``/v1/...``) does not see.
     """
 
-    def __init__(self, *script: Script, shuffle: bool = False, delay: float = 0.0) -> None:
+    def __init__(
+        self, *script: Script, shuffle: bool = False, delay: float = 0.0, prefix: str = ""
+    ) -> None:
+        self.fake = FakeJina(api_keys=[KEY])
         self.script = list(script)
         self.shuffle = shuffle
         self.delay = delay
-        self.requests: list[httpx.Request] = []
-        self.times: list[float] = []
+        self.prefix = prefix
+        self.router = respx.MockRouter(assert_all_called=False)
+        self.router.route().mock(side_effect=self._step)
         self.in_flight = 0
         self.max_in_flight = 0
+
+    @property
+    def requests(self) -> list[httpx.Request]:
+        return [call.request for call in self.router.calls]
 
     @property
     def bodies(self) -> list[dict[str, Any]]:
         return [json.loads(r.content) for r in self.requests]
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        self.times.append(time.monotonic())
-        if self.script:
-            step = self.script.pop(0)
-            if isinstance(step, Exception):
-                raise step
-            if step is not None:
-                return step
-        return self.answer(request)
+    def answers(self) -> list[dict[str, Any]]:
+        """The JSON answers, in request order (requests that raised have none)."""
+        return [call.response.json() for call in self.router.calls if call.has_response]
+
+    def usage(self) -> TokenUsage:
+        """The usage the answers reported, summed."""
+        total = TokenUsage()
+        for answer in self.answers():
+            usage = answer["usage"]
+            total += TokenUsage(usage["total_tokens"], usage["prompt_tokens"])
+        return total
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        return self.router.handler(request)
 
     async def handle_async(self, request: httpx.Request) -> httpx.Response:
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
             await asyncio.sleep(self.delay)
-            return self(request)
+            return self.router.handler(request)
         finally:
             self.in_flight -= 1
 
-    def answer(self, request: httpx.Request) -> httpx.Response:
-        body = json.loads(request.content)
-        path = request.url.path
-        if path.endswith("/v1/rerank"):
-            docs = body["documents"]
-            results = [
-                {"index": i, "relevance_score": vec(d)[1] / 2**32, "document": d}
-                for i, d in enumerate(docs)
-            ]
-            results.sort(key=lambda r: r["relevance_score"], reverse=True)
-            if "top_n" in body:
-                results = results[: body["top_n"]]
-            usage = {"total_tokens": len(docs)}
-            return httpx.Response(
-                200, json={"model": body["model"], "usage": usage, "results": results}
-            )
-        texts = body["input"]
-        field = "embeddings" if path.endswith("/v1/multi-vector") else "embedding"
-        data = [
-            {
-                "object": "embedding",
-                "index": i,
-                field: [vec(t), vec(t[::-1])] if field == "embeddings" else vec(t),
-            }
-            for i, t in enumerate(texts)
-        ]
-        if self.shuffle:
-            random.Random(len(texts)).shuffle(data)
-        usage = {"total_tokens": 2 * len(texts), "prompt_tokens": len(texts)}
-        return httpx.Response(
-            200, json={"model": body["model"], "object": "list", "usage": usage, "data": data}
-        )
+    def _step(self, request: httpx.Request) -> httpx.Response:
+        if self.script:
+            step = self.script.pop(0)
+            if isinstance(step, Exception):
+                raise step
+            if step is not None:
+                return step
+        path = request.url.raw_path.decode().removeprefix(self.prefix)
+        answer = self.fake.handle(request.method, path, request.headers, request.content)
+        body = answer.body
+        if self.shuffle and answer.status == 200:
+            payload = json.loads(body)
+            if "data" in payload:  # embeddings; rerank results are ranked, not ordered
+                random.Random(len(payload["data"])).shuffle(payload["data"])
+                body = json.dumps(payload).encode()
+        return httpx.Response(answer.status, headers=list(answer.headers), content=body)
 
 
 def error(
@@ -133,11 +130,11 @@ def error(
     return httpx.Response(status, json=body, headers=headers)
 
 
-def client(api: FakeAPI, **kwargs: Any) -> JinaClient:
-    return JinaClient(api_key=KEY, transport=httpx.MockTransport(api), **kwargs)
+def client(api: InProcessJina, **kwargs: Any) -> JinaClient:
+    return JinaClient(api_key=KEY, transport=httpx.MockTransport(api.handle), **kwargs)
 
 
-def aclient(api: FakeAPI, **kwargs: Any) -> AsyncJinaClient:
+def aclient(api: InProcessJina, **kwargs: Any) -> AsyncJinaClient:
     return AsyncJinaClient(api_key=KEY, transport=httpx.MockTransport(api.handle_async), **kwargs)
 
 
@@ -153,7 +150,7 @@ def _instant_retries() -> Iterator[None]:
 
 def test_embed_sends_headers_and_body() -> None:
     """embed() posts to base_url + /v1/embeddings with bearer key, JSON headers and float type."""
-    api = FakeAPI()
+    api = InProcessJina(prefix="/jina")
     with client(api, base_url="https://proxy.example/jina/") as c:
         result = c.embed(["a", "bb"])
     (request,) = api.requests
@@ -169,12 +166,13 @@ def test_embed_sends_headers_and_body() -> None:
             "input": ["a", "bb"],
         }
     ]
-    assert result == EmbeddingResult([vec("a"), vec("bb")], "jina-embeddings-v3", TokenUsage(4, 2))
+    expected = api.fake.embed(["a", "bb"], task="retrieval.passage")
+    assert result == EmbeddingResult(expected, "jina-embeddings-v3", api.usage())
 
 
 def test_embed_sends_every_given_parameter() -> None:
     """Explicit task, dimensions, normalized, late_chunking and truncate all reach the body."""
-    api = FakeAPI()
+    api = InProcessJina()
     client(api).embed(
         ["q"],
         model="jina-embeddings-v3",
@@ -209,7 +207,7 @@ def test_embed_sends_every_given_parameter() -> None:
 )
 def test_embed_task_choice(model: str, task: str | None, sent: str | None) -> None:
     """AUTO_TASK sends retrieval.passage only where accepted; None sends no task."""
-    api = FakeAPI()
+    api = InProcessJina()
     client(api).embed(["x"], model=model, task=task)
     assert api.bodies[0].get("task") == sent
 
@@ -231,7 +229,7 @@ def test_embed_for_weaviate_matches_module(
     model: str, query: bool, dimensions: int | None, extra: dict[str, Any]
 ) -> None:
     """embed_for_weaviate sends text2vec-jinaai's body: task and normalized only for v3."""
-    api = FakeAPI()
+    api = InProcessJina()
     client(api).embed_for_weaviate(["a", "b"], model=model, query=query, dimensions=dimensions)
     assert api.bodies[0] == {
         "input": ["a", "b"],
@@ -244,7 +242,7 @@ def test_embed_for_weaviate_matches_module(
 @pytest.mark.parametrize("model", ["jina-clip-v1", "jina-clip-v2"])
 def test_embed_for_weaviate_rejects_multimodal_models(model: str) -> None:
     """CLIP models are refused: multi2vec-jinaai sends other bodies than text2vec-jinaai."""
-    api = FakeAPI()
+    api = InProcessJina()
     with pytest.raises(JinaConfigError, match=r"text2vec-jinaai"):
         client(api).embed_for_weaviate(["a"], model=model)
     assert api.bodies == []
@@ -252,23 +250,28 @@ def test_embed_for_weaviate_rejects_multimodal_models(model: str) -> None:
 
 def test_embed_multivector_body_and_result() -> None:
     """embed_multivector posts to /v1/multi-vector and returns one matrix per text."""
-    api = FakeAPI(shuffle=True)
-    result = client(api).embed_multivector(["ab", "c", "def"], dimensions=64, input_type="query")
+    api = InProcessJina(shuffle=True)
+    texts = ["a b", "c", "d e f"]
+    result = client(api).embed_multivector(texts, dimensions=64, input_type="query")
     assert api.requests[0].url.path == "/v1/multi-vector"
     assert api.bodies[0] == {
         "model": "jina-colbert-v2",
         "embedding_type": "float",
         "dimensions": 64,
         "input_type": "query",
-        "input": ["ab", "c", "def"],
+        "input": texts,
     }
-    assert result.vectors == [[vec(t), vec(t[::-1])] for t in ["ab", "c", "def"]]
-    assert result.usage == TokenUsage(6, 3)
+    (answer,) = api.answers()
+    assert [item["index"] for item in answer["data"]] != [0, 1, 2]  # the client must reorder
+    by_index = sorted(answer["data"], key=lambda item: item["index"])
+    assert result.vectors == [item["embeddings"] for item in by_index]
+    assert [len(matrix) for matrix in result.vectors] == [2, 1, 3]  # one vector per word
+    assert result.usage == api.usage()
 
 
 def test_rerank_body_and_order() -> None:
     """Reranking sends return_documents explicitly and returns hits by descending score."""
-    api = FakeAPI()
+    api = InProcessJina()
     docs = ["alpha", "beta", "gamma", "delta"]
     result = client(api).rerank("q", docs, top_n=2)
     assert api.requests[0].url.path == "/v1/rerank"
@@ -279,7 +282,9 @@ def test_rerank_body_and_order() -> None:
         "return_documents": True,
         "top_n": 2,
     }
-    expected = sorted(docs, key=lambda d: vec(d)[1], reverse=True)[:2]
+    (answer,) = api.answers()
+    ranked = sorted(answer["results"], key=lambda r: r["relevance_score"], reverse=True)
+    expected = [r["document"] for r in ranked][:2]
     assert [hit.document for hit in result.results] == expected
     assert [hit.index for hit in result.results] == [docs.index(d) for d in expected]
 
@@ -306,19 +311,25 @@ def test_rerank_document_shapes(
             "results": [{"index": 0, "relevance_score": 0.5, "document": document}],
         },
     )
-    result = client(FakeAPI(answer)).rerank("q", ["sent"], return_documents=return_documents)
+    result = client(InProcessJina(answer)).rerank("q", ["sent"], return_documents=return_documents)
     assert result.results == [RerankHit(0, 0.5, expected)]
     assert result.usage == TokenUsage(3, 3)
 
 
 def test_rerank_merges_batches() -> None:
     """Documents over one request are scored in several; hits merge by score with global indices."""
-    api = FakeAPI()
+    api = InProcessJina()
     docs = [f"document number {i}" for i in range(7)]
     result = client(api, batch_size=3).rerank("q", docs, top_n=4)
     assert [len(b["documents"]) for b in api.bodies] == [3, 3, 1]
     assert [b["top_n"] for b in api.bodies] == [3, 3, 1]
-    expected = sorted(range(7), key=lambda i: vec(docs[i])[1], reverse=True)[:4]
+    scores = {
+        offset + r["index"]: r["relevance_score"]
+        for offset, answer in zip((0, 3, 6), api.answers(), strict=True)
+        for r in answer["results"]
+    }
+    assert sorted(scores) == list(range(7))  # every document was scored once
+    expected = sorted(range(7), key=lambda i: scores[i], reverse=True)[:4]
     assert [hit.index for hit in result.results] == expected
     assert all(hit.document == docs[hit.index] for hit in result.results)
 
@@ -333,12 +344,27 @@ def test_rerank_merges_batches() -> None:
 )
 def test_batches_by_count(count: int, sizes: list[int]) -> None:
     """Inputs are split at batch_size: exactly batch_size is one request, one more is two."""
-    api = FakeAPI()
+    api = InProcessJina()
     texts = [f"t{i}" for i in range(count)]
     result = client(api, batch_size=4).embed(texts)
     assert [len(b["input"]) for b in api.bodies] == sizes
-    assert result.vectors == [vec(t) for t in texts]
-    assert result.usage == TokenUsage(2 * count, count)
+    assert result.vectors == api.fake.embed(texts, task="retrieval.passage")
+    assert result.usage == api.usage()
+
+
+def usage_answer(value: float, total: int, prompt: int) -> httpx.Response:
+    """A one-vector answer whose usage counts differ, so a mix-up of the two shows."""
+    usage = {"total_tokens": total, "prompt_tokens": prompt}
+    data = [{"object": "embedding", "index": 0, "embedding": [value]}]
+    body = {"model": "jina-embeddings-v3", "object": "list", "usage": usage, "data": data}
+    return httpx.Response(200, json=body)
+
+
+def test_usage_counts_are_read_apart_and_summed() -> None:
+    """total_tokens and prompt_tokens are read separately and summed over the requests."""
+    api = InProcessJina(usage_answer(1.0, 4, 2), usage_answer(2.0, 6, 3))
+    result = client(api, batch_size=1).embed(["a", "b"])
+    assert result == EmbeddingResult([[1.0], [2.0]], "jina-embeddings-v3", TokenUsage(10, 5))
 
 
 @pytest.mark.parametrize(
@@ -347,14 +373,14 @@ def test_batches_by_count(count: int, sizes: list[int]) -> None:
 def test_default_batch_is_model_cap(model: str, cap: int) -> None:
     """Without batch_size the model's max_inputs applies, and a larger batch_size is capped."""
     for batch_size in (None, 10_000):
-        api = FakeAPI()
+        api = InProcessJina()
         client(api, batch_size=batch_size).embed(["x"] * (cap + 1), model=model)
         assert [len(b["input"]) for b in api.bodies] == [cap, 1]
 
 
 def test_batches_by_token_budget() -> None:
     """Requests stay inside max_tokens_per_request (estimated at ~4 characters a token)."""
-    api = FakeAPI()
+    api = InProcessJina()
     texts = ["a" * 16] * 5  # 4 estimated tokens each
     client(api, max_tokens_per_request=10).embed(texts)
     assert [len(b["input"]) for b in api.bodies] == [2, 2, 1]
@@ -362,14 +388,14 @@ def test_batches_by_token_budget() -> None:
 
 def test_text_over_budget_gets_its_own_request() -> None:
     """A text bigger than the per-request budget (but within the model) is sent alone."""
-    api = FakeAPI()
+    api = InProcessJina()
     client(api, max_tokens_per_request=10).embed(["a", "b" * 100, "c"])
     assert [b["input"] for b in api.bodies] == [["a"], ["b" * 100], ["c"]]
 
 
 def test_overlong_text_rejected_unless_truncate() -> None:
     """A text over the model's context fails before sending, naming its index; truncate=True sends it."""
-    api = FakeAPI()
+    api = InProcessJina()
     texts = ["short", "x" * (8192 * 4 + 4)]
     with pytest.raises(JinaConfigError, match=r"texts\[1\].*8192-token limit.*truncate=True"):
         client(api).embed(texts)
@@ -380,7 +406,7 @@ def test_overlong_text_rejected_unless_truncate() -> None:
 
 def test_late_chunking_keeps_one_request() -> None:
     """late_chunking sends all texts together and refuses what cannot fit one request."""
-    api = FakeAPI()
+    api = InProcessJina()
     client(api, batch_size=2, max_tokens_per_request=1).embed(["a", "b"], late_chunking=True)
     assert [b["input"] for b in api.bodies] == [["a", "b"]]
     with pytest.raises(JinaConfigError, match="late_chunking"):
@@ -392,16 +418,16 @@ def test_late_chunking_keeps_one_request() -> None:
 
 def test_order_kept_when_data_shuffled() -> None:
     """Vectors come back in input order even when each response's data is shuffled."""
-    api = FakeAPI(shuffle=True)
+    api = InProcessJina(shuffle=True)
     texts = [f"text-{i}" for i in range(23)]
     result = client(api, batch_size=5).embed(texts)
     assert len(api.requests) == 5
-    assert result.vectors == [vec(t) for t in texts]
+    assert result.vectors == api.fake.embed(texts, task="retrieval.passage")
 
 
 def test_empty_input_sends_nothing() -> None:
     """An empty list returns an empty result without a request, after validating arguments."""
-    api = FakeAPI()
+    api = InProcessJina()
     c = client(api)
     assert c.embed([]) == EmbeddingResult([], "jina-embeddings-v3", TokenUsage())
     assert c.embed_multivector([]).vectors == []
@@ -444,7 +470,7 @@ def test_validation_before_sending(
     call: Callable[[JinaClient], object], error: type[Exception], match: str
 ) -> None:
     """Bad arguments raise a JinaConfigError subclass naming the problem, and nothing is sent."""
-    api = FakeAPI()
+    api = InProcessJina()
     with pytest.raises(error, match=match):
         call(client(api))
     assert api.requests == []
@@ -452,7 +478,7 @@ def test_validation_before_sending(
 
 def test_unknown_model_warns_at_caller_and_passes() -> None:
     """An unknown model warns (pointing at the caller) and is sent unvalidated."""
-    api = FakeAPI()
+    api = InProcessJina()
     with pytest.warns(UnknownModelWarning, match="jina-embeddings-v9") as record:
         client(api).embed(["a"], model="jina-embeddings-v9", dimensions=5000)
     assert record[0].filename == __file__
@@ -476,7 +502,7 @@ def test_unknown_model_warns_at_caller_and_passes() -> None:
 def test_constructor_validation(kwargs: dict[str, Any]) -> None:
     """Out-of-range constructor arguments raise JinaConfigError naming the argument."""
     with pytest.raises(JinaConfigError, match=next(iter(kwargs)).split("_")[0]):
-        JinaClient(api_key=KEY, transport=httpx.MockTransport(FakeAPI()), **kwargs)
+        JinaClient(api_key=KEY, transport=httpx.MockTransport(InProcessJina().handle), **kwargs)
 
 
 def test_key_required_and_read_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -486,15 +512,15 @@ def test_key_required_and_read_from_environment(monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(MissingJinaKeyError, match="JINAAI_APIKEY"):
         AsyncJinaClient()
     monkeypatch.setenv("JINAAI_APIKEY", KEY)
-    api = FakeAPI()
-    JinaClient(transport=httpx.MockTransport(api)).embed(["a"])
+    api = InProcessJina()
+    JinaClient(transport=httpx.MockTransport(api.handle)).embed(["a"])
     assert api.requests[0].headers["authorization"] == f"Bearer {KEY}"
 
 
 def test_given_http_client_is_used_and_left_open() -> None:
     """A passed http_client carries the requests and is not closed by close()."""
-    api = FakeAPI()
-    http = httpx.Client(transport=httpx.MockTransport(api))
+    api = InProcessJina()
+    http = httpx.Client(transport=httpx.MockTransport(api.handle))
     with JinaClient(api_key=KEY, http_client=http) as c:
         c.embed(["a"])
     assert len(api.requests) == 1
@@ -526,7 +552,7 @@ def test_error_mapping(
     answer: Callable[[], httpx.Response], error: type[JinaAPIError], fragments: list[str]
 ) -> None:
     """Each status maps to its exception type, with detail, code and a message naming the fix."""
-    api = FakeAPI(answer(), answer())
+    api = InProcessJina(answer(), answer())
     with pytest.raises(error) as info:
         client(api, max_attempts=2).embed(["a"])
     exc = info.value
@@ -541,7 +567,7 @@ def test_error_mapping(
 
 def test_error_code_and_retry_after_attributes() -> None:
     """JinaRateLimitError carries code, detail and the Retry-After seconds."""
-    api = FakeAPI(
+    api = InProcessJina(
         error(429, "slow down", "RATE_CONCURRENCY_LIMIT_EXCEEDED", **{"Retry-After": "7"})
     )
     with pytest.raises(JinaRateLimitError) as info:
@@ -554,7 +580,7 @@ def test_error_code_and_retry_after_attributes() -> None:
 
 def test_bad_request_names_the_input() -> None:
     """A 400 whose detail names an input index points at that text in the caller's list."""
-    api = FakeAPI(None, error(400, "body -> input -> 1: text too long"))
+    api = InProcessJina(None, error(400, "body -> input -> 1: text too long"))
     with pytest.raises(JinaBadRequestError, match=r"texts\[3\]") as info:
         client(api, batch_size=2).embed(["a", "b", "c", "d"])
     assert "inputs 2-3 of 4" in str(info.value)
@@ -563,11 +589,11 @@ def test_bad_request_names_the_input() -> None:
 def test_malformed_success_is_an_error_not_retried() -> None:
     """A 200 with fewer data items than inputs raises JinaAPIError without retrying."""
     bad = httpx.Response(200, json={"model": "m", "data": [{"index": 0, "embedding": [1.0]}]})
-    api = FakeAPI(bad)
+    api = InProcessJina(bad)
     with pytest.raises(JinaAPIError, match="1 data items for 2 inputs"):
         client(api).embed(["a", "b"])
     assert len(api.requests) == 1
-    api = FakeAPI(httpx.Response(200, text="not json"))
+    api = InProcessJina(httpx.Response(200, text="not json"))
     with pytest.raises(JinaAPIError, match="not a JSON object"):
         client(api).embed(["a"])
 
@@ -578,7 +604,7 @@ def test_malformed_success_is_an_error_not_retried() -> None:
 def test_server_errors_retried_until_success() -> None:
     """5xx, 524 and transport errors are retried; the call then succeeds."""
     request = httpx.Request("POST", "https://api.jina.ai/v1/embeddings")
-    api = FakeAPI(
+    api = InProcessJina(
         error(500),
         error(524),
         httpx.ConnectError("refused", request=request),
@@ -587,12 +613,12 @@ def test_server_errors_retried_until_success() -> None:
     )
     result = client(api).embed(["a"])
     assert len(api.requests) == 6
-    assert result.vectors == [vec("a")]
+    assert result.vectors == api.fake.embed(["a"], task="retrieval.passage")
 
 
 def test_attempts_are_bounded() -> None:
     """A server that keeps failing is tried max_attempts times, then the last error is raised."""
-    api = FakeAPI(*[error(503) for _ in range(10)])
+    api = InProcessJina(*[error(503) for _ in range(10)])
     with pytest.raises(JinaServerError):
         client(api, max_attempts=3).embed(["a"])
     assert len(api.requests) == 3
@@ -601,7 +627,7 @@ def test_attempts_are_bounded() -> None:
 @pytest.mark.parametrize("status", [400, 401, 402, 403, 404, 422])
 def test_client_errors_never_retried(status: int) -> None:
     """4xx answers other than 429 are final: one request only."""
-    api = FakeAPI(*[error(status, code="AUTHZ_INSUFFICIENT_BALANCE") for _ in range(3)])
+    api = InProcessJina(*[error(status, code="AUTHZ_INSUFFICIENT_BALANCE") for _ in range(3)])
     with pytest.raises(JinaAPIError):
         client(api).embed(["a"])
     assert len(api.requests) == 1
@@ -609,7 +635,7 @@ def test_client_errors_never_retried(status: int) -> None:
 
 def test_retries_can_be_switched_off() -> None:
     """stamina.set_active(False) turns our retries off like any other stamina retry."""
-    api = FakeAPI(error(500), error(500))
+    api = InProcessJina(error(500), error(500))
     stamina.set_active(False)
     try:
         with pytest.raises(JinaServerError):
@@ -622,15 +648,18 @@ def test_retries_can_be_switched_off() -> None:
 def test_retry_after_is_honoured() -> None:
     """Outside test mode a 429 waits its Retry-After before the next attempt."""
     stamina.set_testing(False)
-    api = FakeAPI(error(429, "wait", **{"Retry-After": "0.05"}))
+    api = InProcessJina()
+    wait = ScriptedResponse(429, {"detail": "wait"}, headers={"Retry-After": "0.05"})
+    api.fake.set_faults(Faults(script=[wait]))
     client(api).embed(["a"])
-    assert len(api.times) == 2
-    assert api.times[1] - api.times[0] >= 0.05
+    arrivals = [r.received_at for r in api.fake.requests]
+    assert len(arrivals) == 2
+    assert arrivals[1] - arrivals[0] >= 0.05
 
 
 def test_retry_after_beyond_budget_stops_retrying() -> None:
     """A Retry-After longer than max_retry_time is not waited for; the error carries it."""
-    api = FakeAPI(*[error(429, "wait", **{"Retry-After": "600"}) for _ in range(3)])
+    api = InProcessJina(*[error(429, "wait", **{"Retry-After": "600"}) for _ in range(3)])
     with pytest.raises(JinaRateLimitError) as info:
         client(api, max_retry_time=30).embed(["a"])
     assert len(api.requests) == 1
@@ -653,7 +682,7 @@ def test_key_never_shown(caplog: pytest.LogCaptureFixture) -> None:
     """The key is absent from reprs, messages (even when echoed), and our and stamina's logs."""
     caplog.set_level(logging.DEBUG)
     echoed = error(401, f"Invalid API key {KEY}", "AUTH_INVALID_API_KEY")
-    api = FakeAPI(error(500, "boom"), httpx.ConnectError("refused"), echoed)
+    api = InProcessJina(error(500, "boom"), httpx.ConnectError("refused"), echoed)
     c = client(api)
     with pytest.raises(JinaAuthenticationError) as info:
         c.embed(["a"])
@@ -670,7 +699,7 @@ def test_key_never_shown(caplog: pytest.LogCaptureFixture) -> None:
 def test_one_debug_event_per_request(caplog: pytest.LogCaptureFixture) -> None:
     """Each request (attempt) logs one debug event on weaviate_jina_ext; no handlers are added."""
     caplog.set_level(logging.DEBUG, logger="weaviate_jina_ext")
-    api = FakeAPI(error(500))
+    api = InProcessJina(error(500))
     client(api, batch_size=2).embed(["a", "b", "c"])
     records = [r for r in caplog.records if r.name == "weaviate_jina_ext"]
     assert len(records) == len(api.requests) == 3
@@ -712,38 +741,48 @@ def test_twins_have_same_public_api() -> None:
 @pytest.mark.anyio
 async def test_async_batches_in_order_with_usage() -> None:
     """The async twin splits, runs concurrently and keeps input order and summed usage."""
-    api = FakeAPI(shuffle=True, delay=0.001)
+    api = InProcessJina(shuffle=True, delay=0.001)
     texts = [f"t{i}" for i in range(10)]
     async with aclient(api, batch_size=3) as c:
         result = await c.embed(texts)
+        usage = api.usage()
         await c.embed_for_weaviate(["a"], model="jina-embeddings-v3", query=True)
         multi = await c.embed_multivector(["a", "b"])
         ranked = await c.rerank("q", ["x", "y"], top_n=1)
-    assert result.vectors == [vec(t) for t in texts]
-    assert result.usage == TokenUsage(20, 10)
+    assert result.vectors == api.fake.embed(texts, task="retrieval.passage")
+    assert result.usage == usage
     assert api.bodies[4]["task"] == "retrieval.query"
     assert len(multi.vectors) == 2
     assert len(ranked.results) == 1
 
 
 @pytest.mark.anyio
+async def test_async_usage_counts_are_read_apart_and_summed() -> None:
+    """The async twin also reads total_tokens and prompt_tokens apart and sums them."""
+    api = InProcessJina(usage_answer(1.0, 4, 2), usage_answer(2.0, 6, 3))
+    async with aclient(api, batch_size=1, max_concurrency=1) as c:
+        result = await c.embed(["a", "b"])
+    assert result == EmbeddingResult([[1.0], [2.0]], "jina-embeddings-v3", TokenUsage(10, 5))
+
+
+@pytest.mark.anyio
 async def test_async_concurrency_is_bounded() -> None:
     """No more than max_concurrency requests are in flight, across concurrent calls too."""
-    api = FakeAPI(delay=0.005)
+    api = InProcessJina(delay=0.005)
     async with aclient(api, batch_size=1, max_concurrency=3) as c:
         first, second = await asyncio.gather(
             c.embed([f"a{i}" for i in range(8)]), c.embed([f"b{i}" for i in range(8)])
         )
     assert api.max_in_flight == 3
     assert len(api.requests) == 16
-    assert first.vectors == [vec(f"a{i}") for i in range(8)]
-    assert second.vectors == [vec(f"b{i}") for i in range(8)]
+    assert first.vectors == api.fake.embed([f"a{i}" for i in range(8)], task="retrieval.passage")
+    assert second.vectors == api.fake.embed([f"b{i}" for i in range(8)], task="retrieval.passage")
 
 
 @pytest.mark.anyio
 async def test_async_failure_raises_mapped_error_and_cancels() -> None:
     """A failing request raises its own error (no group) and the remaining requests stop."""
-    api = FakeAPI(error(401, "bad key"), delay=0.01)
+    api = InProcessJina(error(401, "bad key"), delay=0.01)
     async with aclient(api, batch_size=1, max_concurrency=2) as c:
         with pytest.raises(JinaAuthenticationError):
             await c.embed([f"t{i}" for i in range(20)])
@@ -753,17 +792,17 @@ async def test_async_failure_raises_mapped_error_and_cancels() -> None:
 @pytest.mark.anyio
 async def test_async_retries_counted() -> None:
     """The async twin retries the same way: two 5xx then success is three requests."""
-    api = FakeAPI(error(500), error(503))
+    api = InProcessJina(error(500), error(503))
     async with aclient(api) as c:
         result = await c.embed(["a"])
     assert len(api.requests) == 3
-    assert result.vectors == [vec("a")]
+    assert result.vectors == api.fake.embed(["a"], task="retrieval.passage")
 
 
 @pytest.mark.anyio
 async def test_async_unknown_model_warns_at_caller() -> None:
     """The async twin's UnknownModelWarning also points at the caller."""
-    async with aclient(FakeAPI()) as c:
+    async with aclient(InProcessJina()) as c:
         with pytest.warns(UnknownModelWarning) as record:
             await c.embed(["a"], model="someone-elses-model")
     assert record[0].filename == __file__
@@ -772,7 +811,7 @@ async def test_async_unknown_model_warns_at_caller() -> None:
 @pytest.mark.anyio
 async def test_async_repr_masks_key() -> None:
     """The async client's repr shows base_url, the masked key and max_concurrency only."""
-    async with aclient(FakeAPI(), max_concurrency=7) as c:
+    async with aclient(InProcessJina(), max_concurrency=7) as c:
         text = repr(c)
     assert SECRET_PART not in text
     assert "max_concurrency=7" in text

@@ -22,7 +22,7 @@ from weaviate_jina_ext._exceptions import (
 )
 from weaviate_jina_ext._keys import mask_key
 from weaviate_jina_ext._wire import weaviate_module_request
-from weaviate_jina_ext.testing._fake_jina import FakeJina, Faults, RateLimit, ScriptedResponse
+from weaviate_jina_ext.testing._fake import FakeJina, Faults, RateLimit, ScriptedResponse
 
 KEY = "jina_FAKEserverSECRET987654321QRST"
 SECRET_PART = "FAKEserverSECRET987654321"

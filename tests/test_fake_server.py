@@ -19,7 +19,7 @@ import pytest
 from weaviate_jina_ext import _wire
 from weaviate_jina_ext._cli import build_parser
 from weaviate_jina_ext._exceptions import JinaConfigError
-from weaviate_jina_ext.testing._fake_jina import (
+from weaviate_jina_ext.testing._fake import (
     IMAGE_KEY_PREFIX,
     FakeJina,
     Faults,
@@ -232,7 +232,7 @@ def test_same_input_gives_identical_vectors_across_servers(client: httpx.Client)
 def test_vectors_are_identical_in_a_fresh_process(fake: FakeJina) -> None:
     """A new interpreter computes the very same vector (no reliance on ``hash()``)."""
     code = (
-        "import json; from weaviate_jina_ext.testing._fake_jina import FakeJina; "
+        "import json; from weaviate_jina_ext.testing._fake import FakeJina; "
         "print(json.dumps(FakeJina().embed(['cross process'], task='retrieval.passage')))"
     )
     out = subprocess.run(
@@ -245,7 +245,7 @@ def test_standard_json_fallback_gives_the_same_answers(fake: FakeJina) -> None:
     """Without orjson the server answers the same vectors through the ``json`` module."""
     code = (
         "import sys, json; sys.modules['orjson'] = None\n"
-        "from weaviate_jina_ext.testing._fake_jina import FakeJina\n"
+        "from weaviate_jina_ext.testing._fake import FakeJina\n"
         "fake = FakeJina()\n"
         "body = json.dumps({'model': 'jina-embeddings-v3', 'input': ['fallback'],\n"
         "                   'embedding_type': ['float', 'ubinary']}).encode()\n"
@@ -963,9 +963,23 @@ def test_invalid_faults_raise(kwargs: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- rate limits
 
 
+class FakeClock:
+    """Monotonic seconds that move only when the test advances them."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def test_requests_per_minute_are_enforced() -> None:
     """Past the RPM the API answers RATE_REQUEST_LIMIT_EXCEEDED until the window frees."""
-    limit = RateLimit(requests_per_minute=2, window=1.0)
+    clock = FakeClock()
+    limit = RateLimit(requests_per_minute=2, window=1.0, clock=clock)
     with (
         FakeJina(rate_limit=limit) as server,
         httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {KEY}"}) as c,
@@ -976,7 +990,7 @@ def test_requests_per_minute_are_enforced() -> None:
         assert second.headers["x-ratelimit-remaining-requests"] == "0"
         assert_error(third, 429, _wire.CODE_RATE_REQUESTS)
         assert third.headers["retry-after"] == "1"
-        time.sleep(1.05)
+        clock.advance(1.05)
         assert post(c, model=V3, input="x").status_code == 200
 
 
@@ -1009,7 +1023,14 @@ def test_rate_limits_are_per_key() -> None:
 
 def test_concurrency_limit_is_enforced() -> None:
     """More requests in flight than allowed get RATE_CONCURRENCY_LIMIT_EXCEEDED."""
-    with FakeJina(rate_limit=RateLimit(concurrency=1), faults=Faults(latency=1.0)) as server:
+    entered, release = threading.Event(), threading.Event()
+
+    def held(texts: Sequence[str], model: str, dims: int, task: str | None) -> Any:
+        entered.set()  # the first request is in flight, and stays so until released
+        release.wait(5)
+        return hashing_embedder(texts, model, dims, task)
+
+    with FakeJina(rate_limit=RateLimit(concurrency=1), embed_fn=held) as server:
         results: list[int] = []
 
         def call() -> None:
@@ -1022,12 +1043,11 @@ def test_concurrency_limit_is_enforced() -> None:
 
         threads = [threading.Thread(target=call) for _ in range(2)]
         threads[0].start()
-        deadline = time.monotonic() + 5
-        while not server.requests and time.monotonic() < deadline:
-            time.sleep(0.01)
-        threads[1].start()  # while the first is still inside its one-second latency
-        for t in threads:
-            t.join()
+        assert entered.wait(5)
+        threads[1].start()  # while the first is still held inside the embedder
+        threads[1].join()
+        release.set()
+        threads[0].join()
     assert sorted(results) == [200, 429]
 
 

@@ -138,8 +138,9 @@ def test_importing_the_plugin_starts_nothing() -> None:
     code = (
         "import json, sys, threading\n"
         "import weaviate_jina_ext.testing._plugin\n"
-        "heavy = ['weaviate_jina_ext.testing._weaviate', 'weaviate_jina_ext.testing._fake_jina',"
-        " 'weaviate_jina_ext.testing._proxy', 'yaml', 'trustme', 'numpy', 'pytest_docker']\n"
+        "heavy = ['weaviate_jina_ext.testing._weaviate', 'weaviate_jina_ext.testing._fake',"
+        " 'weaviate_jina_ext.testing._http', 'weaviate_jina_ext.testing._proxy', 'yaml',"
+        " 'trustme', 'numpy', 'pytest_docker']\n"
         "print(json.dumps({'loaded': [m for m in heavy if m in sys.modules],"
         " 'threads': threading.active_count()}))\n"
     )

@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from weaviate_jina_ext import _wire
-from weaviate_jina_ext.testing._fake_jina import FakeJina, Faults
+from weaviate_jina_ext import JinaExtError, _wire
+from weaviate_jina_ext.testing import RigNotStartedError
+from weaviate_jina_ext.testing._fake import FakeJina, Faults
 from weaviate_jina_ext.testing._proxy import JinaProxy
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 KEY = "jina_proxy_key_00000000042"
 JINA = "https://api.jina.ai"
@@ -214,6 +215,27 @@ def test_stop_is_idempotent_removes_the_ca_and_closes_tunnels(fake: FakeJina) ->
         _ = jp.url
     with pytest.raises(RuntimeError):
         jp.env()
+
+
+@pytest.mark.parametrize(
+    "read",
+    [lambda fake, proxy: fake.url, lambda fake, proxy: proxy.url, lambda fake, proxy: proxy.ca_bundle_path],
+    ids=["FakeJina.url", "JinaProxy.url", "JinaProxy.ca_bundle_path"],
+)  # fmt: skip
+def test_not_started_rig_raises_rig_not_started(
+    read: Callable[[FakeJina, JinaProxy], str],
+) -> None:
+    """What exists only while a service runs raises RigNotStartedError, before and after."""
+    fake = FakeJina()
+    proxy = JinaProxy(fake)
+    with pytest.raises(RigNotStartedError, match="not running") as info:
+        read(fake, proxy)
+    assert isinstance(info.value, JinaExtError)
+    assert isinstance(info.value, RuntimeError)
+    with fake, proxy:
+        assert read(fake, proxy)
+    with pytest.raises(RigNotStartedError, match="not running"):
+        read(fake, proxy)
 
 
 def test_stop_cuts_a_hanging_proxied_request_short(fake: FakeJina) -> None:

@@ -17,7 +17,7 @@ from weaviate.classes.query import MetadataQuery
 from weaviate.collections.classes.config import ConsistencyLevel
 
 from weaviate_jina_ext import connect_to_custom
-from weaviate_jina_ext.testing._fake_jina import FakeJina
+from weaviate_jina_ext.testing._fake import FakeJina
 from weaviate_jina_ext.testing._proxy import JinaProxy
 from weaviate_jina_ext.testing._weaviate import start_weaviate, weaviate_cluster, weaviate_process
 

@@ -26,7 +26,7 @@ from haystack_integrations.components.embedders.jina import (
 from haystack_integrations.components.rankers.jina import JinaRanker
 
 from weaviate_jina_ext import _wire
-from weaviate_jina_ext.testing._fake_jina import FakeJina, Faults
+from weaviate_jina_ext.testing._fake import FakeJina, Faults
 from weaviate_jina_ext.testing._proxy import JinaProxy
 
 if TYPE_CHECKING:

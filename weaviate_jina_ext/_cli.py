@@ -124,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_fake_jina(args: argparse.Namespace) -> int:
-    from weaviate_jina_ext.testing._fake_jina import FakeJina, Faults, RateLimit  # noqa: PLC0415
+    from weaviate_jina_ext.testing._fake import FakeJina, Faults, RateLimit  # noqa: PLC0415
 
     rates = (args.fault_rate_429, args.fault_rate_500, args.fault_rate_503)
     faults = None

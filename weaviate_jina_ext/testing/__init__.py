@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from weaviate_jina_ext.testing._endpoint import JinaEndpoint, jina_endpoint
-    from weaviate_jina_ext.testing._fake_jina import (
+    from weaviate_jina_ext.testing._errors import RigNotStartedError
+    from weaviate_jina_ext.testing._fake import (
         IMAGE_KEY_PREFIX,
         EmbedFn,
         FakeJina,
-        FakeResponse,
         FaultAction,
         Faults,
         RateLimit,
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         ScriptedResponse,
         hashing_embedder,
     )
+    from weaviate_jina_ext.testing._http import FakeResponse
     from weaviate_jina_ext.testing._plugin import FAKE_JINA_KEY
     from weaviate_jina_ext.testing._proxy import JINA_API_HOST, JinaProxy
     from weaviate_jina_ext.testing._stack import DEMO_KEY, LocalStack, local_stack
@@ -71,20 +72,21 @@ _EXPORTS: dict[str, str] = {
     "ComposeFileError": "weaviate_jina_ext.testing._weaviate",
     "ConnectKwargs": "weaviate_jina_ext.testing._weaviate",
     "DEMO_KEY": "weaviate_jina_ext.testing._stack",
-    "EmbedFn": "weaviate_jina_ext.testing._fake_jina",
+    "EmbedFn": "weaviate_jina_ext.testing._fake._embedder",
     "FAKE_JINA_KEY": "weaviate_jina_ext.testing._plugin",
-    "FakeJina": "weaviate_jina_ext.testing._fake_jina",
-    "FakeResponse": "weaviate_jina_ext.testing._fake_jina",
-    "FaultAction": "weaviate_jina_ext.testing._fake_jina",
-    "Faults": "weaviate_jina_ext.testing._fake_jina",
-    "IMAGE_KEY_PREFIX": "weaviate_jina_ext.testing._fake_jina",
+    "FakeJina": "weaviate_jina_ext.testing._fake._server",
+    "FakeResponse": "weaviate_jina_ext.testing._http",
+    "FaultAction": "weaviate_jina_ext.testing._fake._faults",
+    "Faults": "weaviate_jina_ext.testing._fake._faults",
+    "IMAGE_KEY_PREFIX": "weaviate_jina_ext.testing._fake._embedder",
     "JINA_API_HOST": "weaviate_jina_ext.testing._proxy",
     "JinaProxy": "weaviate_jina_ext.testing._proxy",
     "JinaEndpoint": "weaviate_jina_ext.testing._endpoint",
     "LocalStack": "weaviate_jina_ext.testing._stack",
-    "RateLimit": "weaviate_jina_ext.testing._fake_jina",
-    "RecordedRequest": "weaviate_jina_ext.testing._fake_jina",
-    "ScriptedResponse": "weaviate_jina_ext.testing._fake_jina",
+    "RateLimit": "weaviate_jina_ext.testing._fake._limits",
+    "RecordedRequest": "weaviate_jina_ext.testing._fake._recording",
+    "RigNotStartedError": "weaviate_jina_ext.testing._errors",
+    "ScriptedResponse": "weaviate_jina_ext.testing._fake._faults",
     "WeaviateBackendError": "weaviate_jina_ext.testing._weaviate",
     "WeaviateBinaryError": "weaviate_jina_ext.testing._weaviate",
     "WeaviateCluster": "weaviate_jina_ext.testing._weaviate",
@@ -101,7 +103,7 @@ _EXPORTS: dict[str, str] = {
     "ensure_weaviate_binary": "weaviate_jina_ext.testing._weaviate",
     "existing_weaviate": "weaviate_jina_ext.testing._weaviate",
     "find_weaviate_binary": "weaviate_jina_ext.testing._weaviate",
-    "hashing_embedder": "weaviate_jina_ext.testing._fake_jina",
+    "hashing_embedder": "weaviate_jina_ext.testing._fake._embedder",
     "jina_endpoint": "weaviate_jina_ext.testing._endpoint",
     "local_stack": "weaviate_jina_ext.testing._stack",
     "pinned_version": "weaviate_jina_ext.testing._weaviate",
@@ -131,6 +133,7 @@ __all__ = [
     "LocalStack",
     "RateLimit",
     "RecordedRequest",
+    "RigNotStartedError",
     "ScriptedResponse",
     "WeaviateBackendError",
     "WeaviateBinaryError",

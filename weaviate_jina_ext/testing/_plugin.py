@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from weaviate.client import WeaviateClient
 
     from weaviate_jina_ext.testing._endpoint import JinaEndpoint
-    from weaviate_jina_ext.testing._fake_jina import FakeJina
+    from weaviate_jina_ext.testing._fake import FakeJina
     from weaviate_jina_ext.testing._proxy import JinaProxy
     from weaviate_jina_ext.testing._weaviate import WeaviateCluster, WeaviateInstance
 
@@ -145,7 +145,7 @@ def jina_fake(jina_endpoint: JinaEndpoint) -> Iterator[FakeJina]:
     It listens where Weaviate can reach it (all interfaces for a container); give Weaviate
     ``jina_base_url`` or ``jina_endpoint.base_url(jina_fake)``, never ``jina_fake.url``.
     """
-    from weaviate_jina_ext.testing._fake_jina import FakeJina  # noqa: PLC0415
+    from weaviate_jina_ext.testing._fake import FakeJina  # noqa: PLC0415
 
     with FakeJina(host=jina_endpoint.bind_host, api_keys=[FAKE_JINA_KEY]) as fake:
         yield fake

@@ -23,16 +23,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from weaviate_jina_ext.testing._fake_jina import (
+from weaviate_jina_ext.testing._errors import RigNotStartedError
+from weaviate_jina_ext.testing._http import (
     FakeResponse,
-    _HTTPHandlerBase,
-    _LoopbackHTTPServer,
+    LoopbackHTTPServer,
+    LoopbackRequestHandler,
 )
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from weaviate_jina_ext.testing._fake_jina import FakeJina
+    from weaviate_jina_ext.testing._fake import FakeJina
 
 __all__ = ["JINA_API_HOST", "JinaProxy"]
 
@@ -49,7 +50,7 @@ def _refusal(detail: str) -> FakeResponse:
     return FakeResponse(403, (("Content-Type", "text/plain; charset=utf-8"),), body)
 
 
-class _ProxyServer(_LoopbackHTTPServer):
+class _ProxyServer(LoopbackHTTPServer):
     thread_name = "jina-proxy"
 
     def __init__(
@@ -65,13 +66,13 @@ class _ProxyServer(_LoopbackHTTPServer):
         super().__init__(address, _ProxyHandler, fake_jina)
 
 
-class _TunnelHandler(_HTTPHandlerBase):
+class _TunnelHandler(LoopbackRequestHandler):
     """Serves the fake API over one decrypted ``CONNECT`` tunnel (keep-alive)."""
 
     server: _ProxyServer
 
     def _serve(self) -> None:
-        self.serve_with(self.server.fake_jina, self.path, self.server.stopping)
+        self.serve_with(self.server.app, self.path, self.server.stopping)
 
     # The stdlib dispatches on these names; every method reaches the core, which answers 405.
     do_POST = _serve  # noqa: N815
@@ -81,7 +82,7 @@ class _TunnelHandler(_HTTPHandlerBase):
     do_DELETE = _serve  # noqa: N815
 
 
-class _ProxyHandler(_HTTPHandlerBase):
+class _ProxyHandler(LoopbackRequestHandler):
     """The proxy's own side: ``CONNECT`` and absolute-form plain-HTTP requests."""
 
     server: _ProxyServer
@@ -135,7 +136,7 @@ class _ProxyHandler(_HTTPHandlerBase):
             self.write_response(_refusal(f"proxy request for {self.path} refused"))
             return
         origin_form = target.path + (f"?{target.query}" if target.query else "")
-        self.serve_with(self.server.fake_jina, origin_form or "/", self.server.stopping)
+        self.serve_with(self.server.app, origin_form or "/", self.server.stopping)
 
     do_POST = _plain  # noqa: N815
     do_GET = _plain  # noqa: N815
@@ -184,18 +185,26 @@ class JinaProxy:
 
     @property
     def url(self) -> str:
-        """The proxy URL, ``http://127.0.0.1:<port>``; available once started."""
+        """The proxy URL, ``http://127.0.0.1:<port>``; available once started.
+
+        Raises:
+            RigNotStartedError: The proxy is not running.
+        """
         if self._url is None:
             msg = "JinaProxy is not running; call start() or use it as a context manager"
-            raise RuntimeError(msg)
+            raise RigNotStartedError(msg)
         return self._url
 
     @property
     def ca_bundle_path(self) -> str:
-        """Path of a PEM file holding the throwaway CA; deleted when the proxy stops."""
+        """Path of a PEM file holding the throwaway CA; deleted when the proxy stops.
+
+        Raises:
+            RigNotStartedError: The proxy is not running.
+        """
         if self._tmpdir is None:
             msg = "JinaProxy is not running; the CA bundle exists only while it runs"
-            raise RuntimeError(msg)
+            raise RigNotStartedError(msg)
         return str(self._tmpdir / "ca.pem")
 
     def client_ssl_context(self) -> ssl.SSLContext:

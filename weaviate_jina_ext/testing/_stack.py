@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from weaviate.client import WeaviateClient
 
-    from weaviate_jina_ext.testing._fake_jina import FakeJina
+    from weaviate_jina_ext.testing._fake import FakeJina
     from weaviate_jina_ext.testing._weaviate import WeaviateInstance
 
 __all__ = ["DEMO_KEY", "LocalStack", "local_stack"]
@@ -82,7 +82,7 @@ def local_stack(*, jina_api_key: str | None = None, backend: str = "auto") -> It
         The running stack.
     """
     from weaviate_jina_ext.testing._endpoint import jina_endpoint  # noqa: PLC0415
-    from weaviate_jina_ext.testing._fake_jina import FakeJina  # noqa: PLC0415
+    from weaviate_jina_ext.testing._fake import FakeJina  # noqa: PLC0415
     from weaviate_jina_ext.testing._weaviate import resolve_backend, start_weaviate  # noqa: PLC0415
 
     key = resolve_api_key(jina_api_key)
