@@ -39,9 +39,12 @@ from weaviate_jina_ext._import import (
     async_import_objects,
     import_objects,
 )
-from weaviate_jina_ext.testing import FakeJina, weaviate_process
+from weaviate_jina_ext.testing import FakeJina
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from contextlib import AbstractContextManager
+
     from weaviate.client import WeaviateAsyncClient, WeaviateClient
     from weaviate.collections import Collection, CollectionAsync
 
@@ -680,9 +683,13 @@ def test_bad_input_is_rejected_cleanly(rig: Rig, case: Case) -> None:
 
 
 @pytest.fixture(scope="module")
-def bare_weaviate() -> Iterator[WeaviateInstance]:
+def bare_weaviate(
+    weaviate_jina_start: Callable[..., AbstractContextManager[WeaviateInstance]],
+) -> Iterator[WeaviateInstance]:
     """A Weaviate with API-based modules disabled and no Jina module enabled."""
-    with weaviate_process(modules=(), extra_env={"API_BASED_MODULES_DISABLED": "true"}) as server:
+    with weaviate_jina_start(
+        modules=(), extra_env={"API_BASED_MODULES_DISABLED": "true"}
+    ) as server:
         yield server
 
 

@@ -104,17 +104,18 @@ def test_basic_vectorizer(
     example: Callable[[str], ModuleType],
     weaviate_jina_client: WeaviateClient,
     jina_fake: FakeJina,
+    jina_fake_base_url: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """basic_vectorizer.py creates a text2vec-jinaai collection with the model written out."""
     name = _name()
-    model = example("basic_vectorizer").main(weaviate_jina_client, jina_fake.url, name)
+    model = example("basic_vectorizer").main(weaviate_jina_client, jina_fake_base_url, name)
     assert model == "jina-embeddings-v2-base-en"
     config = weaviate_jina_client.collections.use(name).config.get()
     assert config.vector_config is not None
     stored = dict(config.vector_config["default"].vectorizer.model)
     assert stored["model"] == model
-    assert stored["baseURL"].rstrip("/") == jina_fake.url
+    assert stored["baseURL"].rstrip("/") == jina_fake_base_url
     out = capsys.readouterr().out
     line = rf"{name}: vectorizer text2vec-jinaai, model {model}"
     assert re.search(line, out), out
@@ -124,17 +125,18 @@ def test_full_parameters(
     example: Callable[[str], ModuleType],
     weaviate_jina_client: WeaviateClient,
     jina_fake: FakeJina,
+    jina_fake_base_url: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """full_parameters.py rejects a bad dimension up front and stores two named Jina vectors."""
     name = _name()
-    stored = example("full_parameters").main(weaviate_jina_client, jina_fake.url, name)
+    stored = example("full_parameters").main(weaviate_jina_client, jina_fake_base_url, name)
     assert set(stored) == {"title_v3", "body_v2"}
     assert stored["title_v3"]["model"] == "jina-embeddings-v3"
     assert stored["title_v3"]["dimensions"] == 256
     assert stored["body_v2"]["model"] == "jina-embeddings-v2-base-en"
     assert "dimensions" not in stored["body_v2"]
-    assert {c["baseURL"].rstrip("/") for c in stored.values()} == {jina_fake.url}
+    assert {c["baseURL"].rstrip("/") for c in stored.values()} == {jina_fake_base_url}
     assert not any(c["vectorizeClassName"] for c in stored.values())
     out = capsys.readouterr().out
     assert "rejected before sending: dimensions=4096" in out
@@ -147,6 +149,7 @@ def test_import_objects(
     example: Callable[[str], ModuleType],
     weaviate_jina_client: WeaviateClient,
     jina_fake: FakeJina,
+    jina_fake_base_url: str,
     jina_api_key: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -154,7 +157,7 @@ def test_import_objects(
     articles = example("_data").ARTICLES
     name = _name()
     jina_fake.clear()
-    count = example("import_objects").main(weaviate_jina_client, jina_fake.url, name)
+    count = example("import_objects").main(weaviate_jina_client, jina_fake_base_url, name)
     assert count == len(articles)
     objects = weaviate_jina_client.collections.use(name).query.fetch_objects(
         limit=100, include_vector=True
@@ -179,6 +182,7 @@ def test_search_examples(
     example: Callable[[str], ModuleType],
     weaviate_jina_client: WeaviateClient,
     jina_fake: FakeJina,
+    jina_fake_base_url: str,
     capsys: pytest.CaptureFixture[str],
     script: str,
     label: str,
@@ -187,7 +191,7 @@ def test_search_examples(
     """near_text.py and hybrid.py import the articles and print each query's expected hit first."""
     cases: list[tuple[str, str]] = getattr(example("_data"), queries)
     name = _name()
-    example(script).main(weaviate_jina_client, jina_fake.url, name)
+    example(script).main(weaviate_jina_client, jina_fake_base_url, name)
     out = capsys.readouterr().out
     for query, expected in cases:
         ranked = _ranked(out, label, query)
@@ -204,12 +208,13 @@ def test_quickstart_main(
     example: Callable[[str], ModuleType],
     weaviate_jina_client: WeaviateClient,
     jina_fake: FakeJina,
+    jina_fake_base_url: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """quickstart.main runs every step, reports each expected hit as ok and removes its collection."""
     data = example("_data")
     name = _name()
-    stored = example("quickstart").main(weaviate_jina_client, jina_fake.url, name)
+    stored = example("quickstart").main(weaviate_jina_client, jina_fake_base_url, name)
     assert stored == len(data.ARTICLES)
     out = capsys.readouterr().out
     for _query, expected in [*data.NEAR_TEXT_QUERIES, *data.HYBRID_QUERIES]:

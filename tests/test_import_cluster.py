@@ -1,6 +1,6 @@
 """The import helper against a 3-node cluster that loses a node in the middle of an import.
 
-Three local Weaviate processes replicate the collection three times; the import writes
+Three Weaviate nodes (processes or containers, by the session's backend) replicate the collection three times; the import writes
 with consistency QUORUM (two of three replicas must confirm), so it can go on with one
 node down. The node is killed (SIGKILL, like a crash) from inside the input generator, so
 chunks are in flight when it dies. Async replication is set to run every second, so the
@@ -9,7 +9,6 @@ restarted node catches up within seconds instead of the default half-minute.
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -22,14 +21,15 @@ from weaviate.collections.classes.config import ConsistencyLevel
 import weaviate_jina_ext as wje
 from weaviate_jina_ext import JinaConfigure
 from weaviate_jina_ext._import import derive_uuid, import_objects
-from weaviate_jina_ext.testing import FAKE_JINA_KEY, weaviate_cluster
+from weaviate_jina_ext.testing import FAKE_JINA_KEY
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+    from contextlib import AbstractContextManager
 
     from weaviate.client import WeaviateClient
 
-    from weaviate_jina_ext.testing import FakeJina, WeaviateInstance
+    from weaviate_jina_ext.testing import FakeJina, WeaviateCluster, WeaviateInstance
 
 pytestmark = [pytest.mark.integration, pytest.mark.cluster]
 
@@ -63,19 +63,15 @@ def ids_on(node: WeaviateInstance, level: ConsistencyLevel) -> set[uuid.UUID]:
         return {uuid.UUID(str(o.uuid)) for o in collection.iterator(cache_size=1000)}
 
 
-def _gone(pid: int | None) -> bool:
-    assert pid is not None
-    try:
-        os.killpg(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
-def test_node_killed_mid_import_keeps_every_reported_object(jina_fake: FakeJina) -> None:
+def test_node_killed_mid_import_keeps_every_reported_object(
+    jina_fake: FakeJina,
+    jina_fake_base_url: str,
+    weaviate_jina_start_cluster: Callable[..., AbstractContextManager[WeaviateCluster]],
+    server_gone: Callable[[WeaviateInstance], bool],
+) -> None:
     """A node dies mid-import: each object reported stored survives, and all nodes agree later."""
     jina_fake.set_faults(None)
-    with weaviate_cluster(3) as cluster:
+    with weaviate_jina_start_cluster() as cluster:
         first, second, _ = cluster.nodes
         killed_at: list[int] = []
 
@@ -94,7 +90,7 @@ def test_node_killed_mid_import_keeps_every_reported_object(jina_fake: FakeJina)
                     Property(name="body", data_type=DataType.TEXT),
                 ],
                 vector_config=JinaConfigure.Vectors.text2vec_jinaai(
-                    base_url=jina_fake.url, model="jina-embeddings-v3", dimensions=32
+                    base_url=jina_fake_base_url, model="jina-embeddings-v3", dimensions=32
                 ),
                 replication_config=Configure.replication(
                     factor=3,
@@ -133,5 +129,5 @@ def test_node_killed_mid_import_keeps_every_reported_object(jina_fake: FakeJina)
         assert count >= report.stored
         if report.ok:
             assert count == N
-        pids = [node.pid for node in cluster.nodes]
-    assert all(_gone(pid) for pid in pids)
+        nodes = cluster.nodes
+    assert all(server_gone(node) for node in nodes)

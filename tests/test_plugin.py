@@ -24,7 +24,9 @@ BINARY_CACHE = cache_dir()
 FIXTURES = (
     "jina_api_key",
     "jina_base_url",
+    "jina_endpoint",
     "jina_fake",
+    "jina_fake_base_url",
     "jina_live",
     "jina_proxy",
     "weaviate_jina_backend",
@@ -33,6 +35,8 @@ FIXTURES = (
     "weaviate_jina_routing",
     "weaviate_jina_server",
     "weaviate_jina_server_env",
+    "weaviate_jina_start",
+    "weaviate_jina_start_cluster",
     "weaviate_jina_version",
 )
 
@@ -71,10 +75,10 @@ def test_fake_jina_fixtures_answer_embeddings(pytester: pytest.Pytester) -> None
         """
         import httpx
 
-        def test_embed(jina_fake, jina_api_key, jina_base_url):
-            assert jina_base_url == jina_fake.url
+        def test_embed(jina_fake, jina_api_key, jina_base_url, jina_endpoint):
+            assert jina_base_url == jina_endpoint.base_url(jina_fake)
             response = httpx.post(
-                jina_base_url + "/v1/embeddings",
+                jina_fake.url + "/v1/embeddings",
                 json={"model": "jina-embeddings-v3", "input": ["hello"]},
                 headers={"Authorization": f"Bearer {jina_api_key}"},
             )

@@ -1,13 +1,17 @@
-"""The rig end to end: a real weaviate-server whose Jina modules are answered by FakeJina.
+"""The rig end to end: a real Weaviate whose Jina modules are answered by FakeJina.
 
-These tests need a ``weaviate-server`` binary (``WEAVIATE_BINARY``, the cache, or Go to
-build one). When none can be provided they fail with a message saying what to install;
-they never skip.
+Every test runs on the session's backend (``--weaviate-backend``: local processes or Docker
+containers), through the plugin's ``weaviate_jina_start`` / ``weaviate_jina_start_cluster``
+and ``jina_endpoint``. When no server can be provided they fail with a message saying what
+to install; they never skip.
 """
 
 from __future__ import annotations
 
-import os
+import json
+import shutil
+import subprocess
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,16 +21,22 @@ from weaviate.classes.query import MetadataQuery
 from weaviate.collections.classes.config import ConsistencyLevel
 
 from weaviate_jina_ext import connect_to_custom
+from weaviate_jina_ext._keys import KEY_ENV_VARS
 from weaviate_jina_ext.testing._fake import FakeJina
 from weaviate_jina_ext.testing._proxy import JinaProxy
-from weaviate_jina_ext.testing._weaviate import start_weaviate, weaviate_cluster, weaviate_process
+from weaviate_jina_ext.testing._weaviate import start_weaviate
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+    from contextlib import AbstractContextManager
 
     from weaviate.client import WeaviateClient
 
-    from weaviate_jina_ext.testing._weaviate import WeaviateInstance
+    from weaviate_jina_ext.testing import JinaEndpoint
+    from weaviate_jina_ext.testing._weaviate import WeaviateCluster, WeaviateInstance
+
+    Start = Callable[..., AbstractContextManager[WeaviateInstance]]
+    StartCluster = Callable[..., AbstractContextManager[WeaviateCluster]]
 
 pytestmark = pytest.mark.integration
 
@@ -35,19 +45,9 @@ TEXT = "Offline vectors from a fake Jina"
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[FakeJina]:
-    with FakeJina(api_keys=[KEY]) as jina:
+def fake(jina_endpoint: JinaEndpoint) -> Iterator[FakeJina]:
+    with FakeJina(host=jina_endpoint.bind_host, api_keys=[KEY]) as jina:
         yield jina
-
-
-def _process_gone(pid: int | None) -> bool:
-    """True when no process of the launcher's process group is left."""
-    assert pid is not None
-    try:
-        os.killpg(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
 
 
 def _connect(instance: WeaviateInstance) -> WeaviateClient:
@@ -81,49 +81,72 @@ def _insert_and_check(client: WeaviateClient, fake: FakeJina, *, base_url: str |
     )
 
 
-def test_base_url_routing_stores_the_fake_vector(fake: FakeJina) -> None:
+def test_base_url_routing_stores_the_fake_vector(
+    fake: FakeJina,
+    jina_endpoint: JinaEndpoint,
+    weaviate_jina_start: Start,
+    server_gone: Callable[[WeaviateInstance], bool],
+) -> None:
     """A collection whose base_url is the fake stores exactly the vector the fake computed."""
-    with weaviate_process() as instance, _connect(instance) as client:
-        _insert_and_check(client, fake, base_url=fake.url)
-        pid = instance.pid
-    assert _process_gone(pid)
+    with weaviate_jina_start() as instance, _connect(instance) as client:
+        _insert_and_check(client, fake, base_url=jina_endpoint.base_url(fake))
+    assert server_gone(instance)
 
 
-def test_transparent_routing_reaches_the_fake_without_base_url(fake: FakeJina) -> None:
+def test_transparent_routing_reaches_the_fake_without_base_url(
+    fake: FakeJina,
+    jina_endpoint: JinaEndpoint,
+    weaviate_jina_start: Start,
+    server_gone: Callable[[WeaviateInstance], bool],
+) -> None:
     """Behind the proxy, a collection without base_url ("api.jina.ai") reaches the fake."""
-    with JinaProxy(fake) as proxy, weaviate_process(extra_env=proxy.env()) as instance:
+    with (
+        JinaProxy(fake, host=jina_endpoint.bind_host) as proxy,
+        weaviate_jina_start(extra_env=proxy.env()) as instance,
+    ):
         with _connect(instance) as client:
             _insert_and_check(client, fake, base_url=None)
         assert fake.requests[-1].headers.get("host") == "api.jina.ai"
-        pid = instance.pid
-    assert _process_gone(pid)
+    assert server_gone(instance)
 
 
-def test_weaviate_process_leaves_nothing_behind_after_an_interrupt() -> None:
-    """A Ctrl-C (KeyboardInterrupt) inside the block still stops the server's process group."""
-    pids: list[int | None] = []
+def test_a_started_server_leaves_nothing_behind_after_an_interrupt(
+    weaviate_jina_start: Start, server_gone: Callable[[WeaviateInstance], bool]
+) -> None:
+    """A Ctrl-C (KeyboardInterrupt) inside the block still stops the server.
+
+    Nothing is left: no process of its group, or no container.
+    """
+    started: list[WeaviateInstance] = []
 
     def interrupted_run() -> None:
-        with weaviate_process() as instance:
-            pids.append(instance.pid)
+        with weaviate_jina_start() as instance:
+            started.append(instance)
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
         interrupted_run()
-    [pid] = pids
-    assert _process_gone(pid)
+    [instance] = started
+    assert server_gone(instance)
 
 
 @pytest.mark.cluster
-def test_three_node_cluster_replicates_and_survives_a_node_loss(fake: FakeJina) -> None:
+def test_three_node_cluster_replicates_and_survives_a_node_loss(
+    fake: FakeJina,
+    jina_endpoint: JinaEndpoint,
+    weaviate_jina_start_cluster: StartCluster,
+    server_gone: Callable[[WeaviateInstance], bool],
+) -> None:
     """An object written with factor 3 is readable on every node, also after a restart."""
-    with weaviate_cluster(3) as cluster:
+    with weaviate_jina_start_cluster() as cluster:
         first, *others = cluster.nodes
         with _connect(first) as client:
             articles = client.collections.create(
                 "Replicated",
                 properties=[Property(name="body", data_type=DataType.TEXT)],
-                vector_config=Configure.Vectors.text2vec_jinaai(base_url=fake.url),
+                vector_config=Configure.Vectors.text2vec_jinaai(
+                    base_url=jina_endpoint.base_url(fake)
+                ),
                 replication_config=Configure.replication(factor=3),
             )
             uuid = articles.with_consistency_level(ConsistencyLevel.ALL).data.insert({"body": TEXT})
@@ -148,7 +171,8 @@ def test_three_node_cluster_replicates_and_survives_a_node_loss(fake: FakeJina) 
             assert [o.uuid for o in found.objects] == [uuid]
 
         restarted = cluster.restart_node(2)
-        assert restarted.http_port == others[1].http_port
+        if restarted.backend == "process":  # a container gets new host ports on a restart
+            assert restarted.http_port == others[1].http_port
         with _connect(restarted) as client:
             stored = (
                 client.collections.use("Replicated")
@@ -156,22 +180,76 @@ def test_three_node_cluster_replicates_and_survives_a_node_loss(fake: FakeJina) 
                 .query.fetch_object_by_id(uuid)
             )
             assert stored is not None
-        pids = [node.pid for node in cluster.nodes]
-    assert all(_process_gone(pid) for pid in pids)
+        nodes = cluster.nodes
+    assert all(server_gone(node) for node in nodes)
 
 
 def test_existing_backend_uses_weaviate_url(
-    fake: FakeJina, monkeypatch: pytest.MonkeyPatch
+    fake: FakeJina,
+    jina_endpoint: JinaEndpoint,
+    weaviate_jina_start: Start,
+    server_gone: Callable[[WeaviateInstance], bool],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """With WEAVIATE_URL set, start_weaviate(backend="auto") uses that server and never stops it."""
-    with weaviate_process() as running:
+    with weaviate_jina_start() as running:
         monkeypatch.setenv("WEAVIATE_URL", running.url)
         monkeypatch.setenv("WEAVIATE_GRPC_PORT", str(running.grpc_port))
         with start_weaviate(backend="auto") as found:
             assert found.backend == "existing"
             assert (found.http_port, found.grpc_port) == (running.http_port, running.grpc_port)
             with _connect(found) as client:
-                _insert_and_check(client, fake, base_url=fake.url)
+                _insert_and_check(client, fake, base_url=jina_endpoint.base_url(fake))
         # Leaving the existing instance's block must not have stopped the server.
-        assert running.pid is not None
-        assert not _process_gone(running.pid)
+        assert not server_gone(running)
+
+
+def _server_environment(instance: WeaviateInstance) -> dict[str, str]:
+    """The environment the server runs with: its process's, or its container's."""
+    if instance.backend == "docker":
+        docker = shutil.which("docker")
+        assert docker is not None
+        assert instance.container is not None
+        shown = subprocess.run(
+            [docker, "inspect", "--format", "{{json .Config.Env}}", instance.container],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        pairs = json.loads(shown)
+    else:
+        assert instance.pid is not None
+        raw = Path(f"/proc/{instance.pid}/environ").read_bytes()
+        pairs = [item.decode() for item in raw.split(b"\0") if item]
+    return dict(pair.split("=", 1) for pair in pairs)
+
+
+PLANTED = "jina_developer_own_key_" + "7" * 24
+
+
+def test_the_developers_key_never_reaches_a_started_server(
+    weaviate_jina_start: Start, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key (and a proxy) in the developer's shell stay out of the server unless asked for."""
+    for name in KEY_ENV_VARS:
+        monkeypatch.setenv(name, PLANTED)
+    monkeypatch.setenv("HTTPS_PROXY", "http://developer-proxy.example:3128")
+    with weaviate_jina_start() as instance:
+        environment = _server_environment(instance)
+    assert PLANTED not in json.dumps(environment)
+    assert environment.get("JINAAI_APIKEY", "") == ""
+    assert "developer-proxy" not in json.dumps(environment)
+    # The tokenizer file Weaviate needs offline is provided on every backend.
+    assert environment.get("TIKTOKEN_CACHE_DIR")
+
+
+def test_a_server_key_reaches_the_server_only_when_asked_for(
+    weaviate_jina_start: Start, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """jina_api_key= is the one way a key gets into a started server's environment."""
+    monkeypatch.setenv("JINAAI_APIKEY", PLANTED)
+    asked = "jina_asked_for_server_key_" + "8" * 20
+    with weaviate_jina_start(jina_api_key=asked) as instance:
+        environment = _server_environment(instance)
+    assert environment.get("JINAAI_APIKEY") == asked
+    assert PLANTED not in json.dumps(environment)

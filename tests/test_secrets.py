@@ -35,6 +35,7 @@ from weaviate_jina_ext._import import ImportAbortedError, ImportIncompleteError,
 from weaviate_jina_ext.testing import (
     FakeJina,
     Faults,
+    JinaEndpoint,
     LocalStack,
     ScriptedResponse,
     WeaviateInstance,
@@ -91,9 +92,9 @@ def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[FakeJina]:
-    """A Jina-compatible server that accepts only KEY."""
-    with FakeJina(api_keys=[KEY]) as server:
+def fake(jina_endpoint: JinaEndpoint) -> Iterator[FakeJina]:
+    """A Jina-compatible server that accepts only KEY, where Weaviate can reach it too."""
+    with FakeJina(host=jina_endpoint.bind_host, api_keys=[KEY]) as server:
         yield server
 
 
@@ -436,6 +437,7 @@ def test_weaviate_path_hides_the_key(
 def test_import_report_hides_the_key(
     weaviate_jina_server: WeaviateInstance,
     jina: FakeJina,
+    jina_endpoint: JinaEndpoint,
     debug_logs: pytest.LogCaptureFixture,
     retry_details: list[RetryDetails],
 ) -> None:
@@ -446,7 +448,9 @@ def test_import_report_hides_the_key(
         client.collections.create(
             name,
             properties=[Property(name="text", data_type=DataType.TEXT)],
-            vector_config=JinaConfigure.Vectors.text2vec_jinaai(base_url=jina.url),
+            vector_config=JinaConfigure.Vectors.text2vec_jinaai(
+                base_url=jina_endpoint.base_url(jina)
+            ),
         )
         collection = client.collections.use(name)
         try:
@@ -514,7 +518,7 @@ def test_jina_client_with_planted_key(jina_base_url):
 
 @pytest.mark.integration
 def test_pytest_output_hides_the_key(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, weaviate_jina_backend: str
 ) -> None:
     """A user's failing run with -vv and DEBUG logs prints Jina's refusal, never the key."""
     monkeypatch.setenv("WEAVIATE_JINA_CACHE", str(BINARY_CACHE))
@@ -523,7 +527,7 @@ def test_pytest_output_hides_the_key(
         monkeypatch.delenv(name, raising=False)
     pytester.makepyfile(test_user=USER_TESTS)
     result = pytester.runpytest_subprocess(
-        "--weaviate-backend=process",
+        f"--weaviate-backend={weaviate_jina_backend}",
         "-p",
         "no:cacheprovider",
         "-vv",

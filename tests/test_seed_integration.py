@@ -88,12 +88,15 @@ def _sync_clients(server: WeaviateInstance, key: str) -> list[WeaviateClient]:
 
 
 def test_sync_helpers_send_key_to_jina(
-    weaviate_jina_server: WeaviateInstance, jina_fake: FakeJina, jina_api_key: str
+    weaviate_jina_server: WeaviateInstance,
+    jina_fake: FakeJina,
+    jina_fake_base_url: str,
+    jina_api_key: str,
 ) -> None:
     """Objects inserted through each sync helper reach Jina with the helper's key."""
     for client in _sync_clients(weaviate_jina_server, jina_api_key):
         with client:
-            collection = _create(client, jina_fake.url)
+            collection = _create(client, jina_fake_base_url)
             jina_fake.clear()
             collection.data.insert({"title": "hello", "body": "world"})
             requests = _embedding_requests(jina_fake)
@@ -105,7 +108,10 @@ def test_sync_helpers_send_key_to_jina(
 
 @pytest.mark.anyio
 async def test_async_helpers_send_key_to_jina(
-    weaviate_jina_server: WeaviateInstance, jina_fake: FakeJina, jina_api_key: str
+    weaviate_jina_server: WeaviateInstance,
+    jina_fake: FakeJina,
+    jina_fake_base_url: str,
+    jina_api_key: str,
 ) -> None:
     """Objects inserted through each async helper reach Jina with the helper's key."""
     kwargs = weaviate_jina_server.connect_kwargs()
@@ -125,7 +131,7 @@ async def test_async_helpers_send_key_to_jina(
             await client.collections.create(
                 name,
                 properties=PROPS,
-                vector_config=JinaConfigure.Vectors.text2vec_jinaai(base_url=jina_fake.url),
+                vector_config=JinaConfigure.Vectors.text2vec_jinaai(base_url=jina_fake_base_url),
             )
             jina_fake.clear()
             await client.collections.use(name).data.insert({"title": "a", "body": "b"})
@@ -134,12 +140,12 @@ async def test_async_helpers_send_key_to_jina(
 
 
 def test_wrong_key_surfaces_401_without_key(
-    weaviate_jina_server: WeaviateInstance, jina_fake: FakeJina
+    weaviate_jina_server: WeaviateInstance, jina_fake: FakeJina, jina_fake_base_url: str
 ) -> None:
     """A key the Jina server refuses fails the insert with Jina's message, never the key."""
     bad = "jina_WRONGKEY_abcdef0123456789"
     with wje.connect_to_custom(**weaviate_jina_server.connect_kwargs(), jina_api_key=bad) as c:
-        collection = _create(c, jina_fake.url)
+        collection = _create(c, jina_fake_base_url)
         with pytest.raises(weaviate.exceptions.WeaviateBaseError) as info:
             collection.data.insert({"title": "x", "body": "y"})
         message = str(info.value)
@@ -167,11 +173,11 @@ def test_verify_modules_passes_on_jina_server(weaviate_jina_server: WeaviateInst
 
 @pytest.mark.parametrize("style", ["vectors", "named-vectors", "vectorizer"], ids=lambda s: str(s))
 def test_config_round_trips_with_explicit_model(
-    weaviate_jina_client: WeaviateClient, jina_fake: FakeJina, style: str
+    weaviate_jina_client: WeaviateClient, jina_fake: FakeJina, jina_fake_base_url: str, style: str
 ) -> None:
     """Each config style is stored by the server with the model and settings written out."""
     name = _name()
-    base = jina_fake.url
+    base = jina_fake_base_url
     if style == "vectors":
         extra: dict[str, Any] = {
             "vector_config": JinaConfigure.Vectors.text2vec_jinaai(
@@ -227,13 +233,16 @@ def test_config_round_trips_with_explicit_model(
 def test_server_side_import(
     weaviate_jina_client: WeaviateClient,
     jina_fake: FakeJina,
+    jina_fake_base_url: str,
     model: str,
     dimensions: int | None,
     length: int,
     task: str | None,
 ) -> None:
     """Batch import stores every object with a vector of the model's length; Weaviate sends task only for v3."""
-    collection = _create(weaviate_jina_client, jina_fake.url, model=model, dimensions=dimensions)
+    collection = _create(
+        weaviate_jina_client, jina_fake_base_url, model=model, dimensions=dimensions
+    )
     jina_fake.clear()
     _import(collection)
     objects = collection.query.fetch_objects(limit=100, include_vector=True).objects
@@ -252,10 +261,10 @@ def test_server_side_import(
 
 
 def test_near_text_ranks_and_limits(
-    weaviate_jina_client: WeaviateClient, jina_fake: FakeJina
+    weaviate_jina_client: WeaviateClient, jina_fake: FakeJina, jina_fake_base_url: str
 ) -> None:
     """near_text puts the article sharing the query's words first and honours limit."""
-    collection = _create(weaviate_jina_client, jina_fake.url, model="jina-embeddings-v3")
+    collection = _create(weaviate_jina_client, jina_fake_base_url, model="jina-embeddings-v3")
     _import(collection)
     jina_fake.clear()
     response = collection.query.near_text("violin and cello string instruments", limit=2)
@@ -270,10 +279,10 @@ def test_near_text_ranks_and_limits(
 
 
 def test_hybrid_alpha_extremes_and_mix(
-    weaviate_jina_client: WeaviateClient, jina_fake: FakeJina
+    weaviate_jina_client: WeaviateClient, jina_fake: FakeJina, jina_fake_base_url: str
 ) -> None:
     """alpha=0 ranks like BM25, alpha=1 like near_text, and a mix finds the shared top hit."""
-    collection = _create(weaviate_jina_client, jina_fake.url)
+    collection = _create(weaviate_jina_client, jina_fake_base_url)
     _import(collection)
     query = "espresso coffee grounds"
 
@@ -293,7 +302,9 @@ def test_hybrid_alpha_extremes_and_mix(
         assert titles(mixed.objects)[0] == "Espresso"
 
 
-def test_hybrid_target_vector(weaviate_jina_client: WeaviateClient, jina_fake: FakeJina) -> None:
+def test_hybrid_target_vector(
+    weaviate_jina_client: WeaviateClient, jina_fake: FakeJina, jina_fake_base_url: str
+) -> None:
     """Hybrid search with target_vector searches the named vector it is given."""
     name = _name()
     weaviate_jina_client.collections.create(
@@ -301,11 +312,11 @@ def test_hybrid_target_vector(weaviate_jina_client: WeaviateClient, jina_fake: F
         properties=PROPS,
         vector_config=[
             JinaConfigure.Vectors.text2vec_jinaai(
-                name="title_vec", base_url=jina_fake.url, source_properties=["title"]
+                name="title_vec", base_url=jina_fake_base_url, source_properties=["title"]
             ),
             JinaConfigure.Vectors.text2vec_jinaai(
                 name="body_vec",
-                base_url=jina_fake.url,
+                base_url=jina_fake_base_url,
                 source_properties=["body"],
                 model="jina-embeddings-v3",
                 dimensions=128,
@@ -333,7 +344,10 @@ def test_hybrid_target_vector(weaviate_jina_client: WeaviateClient, jina_fake: F
 
 
 def test_bring_your_own_vectors(
-    weaviate_jina_client: WeaviateClient, jina_fake: FakeJina, jina_api_key: str
+    weaviate_jina_client: WeaviateClient,
+    jina_fake: FakeJina,
+    jina_fake_base_url: str,
+    jina_api_key: str,
 ) -> None:
     """Vectors from JinaClient sit in the same space as Weaviate's: stored equal, near_text works."""
     model = "jina-embeddings-v3"
@@ -342,7 +356,7 @@ def test_bring_your_own_vectors(
         vectors = jina.embed_for_weaviate(texts, model=model).vectors
 
     server_side = _create(
-        weaviate_jina_client, jina_fake.url, model=model, source_properties=["body"]
+        weaviate_jina_client, jina_fake_base_url, model=model, source_properties=["body"]
     )
     _import(server_side)
     stored: dict[object, list[float]] = {
@@ -354,7 +368,7 @@ def test_bring_your_own_vectors(
             math.isclose(a, b, abs_tol=1e-6) for a, b in zip(vector, stored[text], strict=True)
         )
 
-    byo = _create(weaviate_jina_client, jina_fake.url, model=model, source_properties=["body"])
+    byo = _create(weaviate_jina_client, jina_fake_base_url, model=model, source_properties=["body"])
     with byo.batch.fixed_size(batch_size=50) as batch:
         for article, vector in zip(ARTICLES, vectors, strict=True):
             batch.add_object(properties=article, vector=vector)
@@ -372,7 +386,7 @@ def test_bring_your_own_vectors(
 
 
 def test_multi2vec_through_local_server(
-    weaviate_jina_client: WeaviateClient, jina_fake: FakeJina
+    weaviate_jina_client: WeaviateClient, jina_fake: FakeJina, jina_fake_base_url: str
 ) -> None:
     """multi2vec-jinaai embeds text and image fields through the local server."""
     name = _name()
@@ -383,7 +397,10 @@ def test_multi2vec_through_local_server(
             Property(name="image", data_type=DataType.BLOB),
         ],
         vector_config=JinaConfigure.Vectors.multi2vec_jinaai(
-            base_url=jina_fake.url, text_fields=["caption"], image_fields=["image"], dimensions=64
+            base_url=jina_fake_base_url,
+            text_fields=["caption"],
+            image_fields=["image"],
+            dimensions=64,
         ),
     )
     collection = weaviate_jina_client.collections.use(name)
@@ -410,7 +427,7 @@ def test_config_builders_reject_before_server(weaviate_jina_client: WeaviateClie
 
 
 def test_raw_client_config_still_works(
-    weaviate_jina_client: WeaviateClient, jina_fake: FakeJina
+    weaviate_jina_client: WeaviateClient, jina_fake: FakeJina, jina_fake_base_url: str
 ) -> None:
     """A collection built with the client's raw Configure call behaves like the builder's."""
     name = _name()
@@ -418,7 +435,7 @@ def test_raw_client_config_still_works(
         name,
         properties=PROPS,
         vector_config=Configure.Vectors.text2vec_jinaai(
-            model="jina-embeddings-v2-base-en", base_url=jina_fake.url
+            model="jina-embeddings-v2-base-en", base_url=jina_fake_base_url
         ),
     )
     collection = weaviate_jina_client.collections.use(name)

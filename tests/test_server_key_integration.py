@@ -1,6 +1,6 @@
 """Where the Jina key comes from on a real Weaviate, and what happens without the Jina modules.
 
-One Weaviate process runs with a server-side key (``JINAAI_APIKEY``) and a local Jina server
+One Weaviate (a process or a container, by the session's backend) runs with a server-side key (``JINAAI_APIKEY``) and a local Jina server
 that accepts both that key and a client's key, so the recorded requests show which key
 Weaviate chose. Another runs with the API-based modules disabled and no Jina module enabled,
 for the ``verify_modules`` check.
@@ -8,7 +8,6 @@ for the ``verify_modules`` check.
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -19,15 +18,18 @@ from weaviate.classes.query import Rerank
 
 import weaviate_jina_ext as wje
 from weaviate_jina_ext import JinaConfigure
-from weaviate_jina_ext._keys import KEY_ENV_VARS, mask_key
-from weaviate_jina_ext.testing import FakeJina, JinaProxy, weaviate_process
+from weaviate_jina_ext._keys import mask_key
+from weaviate_jina_ext.testing import FakeJina, JinaProxy
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping
+    from collections.abc import Callable, Iterator
+    from contextlib import AbstractContextManager
 
     from weaviate.client import WeaviateClient
 
-    from weaviate_jina_ext.testing import WeaviateInstance
+    from weaviate_jina_ext.testing import JinaEndpoint, WeaviateInstance
+
+    Start = Callable[..., AbstractContextManager[WeaviateInstance]]
 
 pytestmark = pytest.mark.integration
 
@@ -42,59 +44,51 @@ ARTICLES = [
 OTHER_MODULE = "ref2vec-centroid"
 
 
-@contextlib.contextmanager
-def _weaviate(
-    *,
-    jina_api_key: str | None = None,
-    extra_env: Mapping[str, str] | None = None,
-    modules: Iterable[str] | None = None,
-) -> Iterator[WeaviateInstance]:
-    """A Weaviate process whose only server key is ``jina_api_key`` (never the developer's)."""
-    with contextlib.ExitStack() as stack:
-        # The compose file passes ${JINAAI_APIKEY} on as the server key.
-        with pytest.MonkeyPatch.context() as patch:
-            for name in KEY_ENV_VARS:
-                patch.delenv(name, raising=False)
-            instance = stack.enter_context(
-                weaviate_process(jina_api_key=jina_api_key, extra_env=extra_env, modules=modules)
-            )
-        yield instance
-
-
 @pytest.fixture(scope="module")
-def keyed_jina() -> Iterator[FakeJina]:
+def keyed_jina(jina_endpoint: JinaEndpoint) -> Iterator[FakeJina]:
     """A local Jina server that accepts the server's key and the client's key."""
-    with FakeJina(api_keys=[SERVER_KEY, HEADER_KEY]) as jina:
+    with FakeJina(host=jina_endpoint.bind_host, api_keys=[SERVER_KEY, HEADER_KEY]) as jina:
         yield jina
 
 
 @pytest.fixture(scope="module")
-def keyed_server(keyed_jina: FakeJina) -> Iterator[WeaviateInstance]:
-    """A Weaviate with ``JINAAI_APIKEY=SERVER_KEY``, its api.jina.ai calls proxied to ``keyed_jina``."""
+def keyed_jina_url(keyed_jina: FakeJina, jina_endpoint: JinaEndpoint) -> str:
+    """``keyed_jina``'s URL as Weaviate reaches it."""
+    return jina_endpoint.base_url(keyed_jina)
+
+
+@pytest.fixture(scope="module")
+def keyed_server(
+    keyed_jina: FakeJina, jina_endpoint: JinaEndpoint, weaviate_jina_start: Start
+) -> Iterator[WeaviateInstance]:
+    """A Weaviate with ``JINAAI_APIKEY=SERVER_KEY``, its api.jina.ai calls proxied to ``keyed_jina``.
+
+    The rig never hands the developer's own key to a server: only ``jina_api_key`` counts.
+    """
     with (
-        JinaProxy(keyed_jina) as proxy,
-        _weaviate(jina_api_key=SERVER_KEY, extra_env=proxy.env()) as w,
+        JinaProxy(keyed_jina, host=jina_endpoint.bind_host) as proxy,
+        weaviate_jina_start(jina_api_key=SERVER_KEY, extra_env=proxy.env()) as w,
     ):
         yield w
 
 
 @pytest.fixture(scope="module")
-def server_without_jina() -> Iterator[WeaviateInstance]:
+def server_without_jina(weaviate_jina_start: Start) -> Iterator[WeaviateInstance]:
     """A Weaviate with API-based modules disabled and only a non-Jina module enabled."""
-    with _weaviate(
+    with weaviate_jina_start(
         modules=(OTHER_MODULE,), extra_env={"API_BASED_MODULES_DISABLED": "true"}
     ) as instance:
         yield instance
 
 
 def _collection(
-    client: WeaviateClient, jina: FakeJina, *, rerank: bool = False
+    client: WeaviateClient, base_url: str, *, rerank: bool = False
 ) -> weaviate.collections.Collection[Any, Any]:
     name = "T" + uuid.uuid4().hex[:12]
     client.collections.create(
         name,
         properties=[Property(name="body", data_type=DataType.TEXT)],
-        vector_config=JinaConfigure.Vectors.text2vec_jinaai(base_url=jina.url),
+        vector_config=JinaConfigure.Vectors.text2vec_jinaai(base_url=base_url),
         reranker_config=JinaConfigure.Reranker.jinaai() if rerank else None,
     )
     return client.collections.use(name)
@@ -117,11 +111,11 @@ def _keys(jina: FakeJina, path: str) -> set[str | None]:
 
 
 def test_client_without_key_uses_server_key(
-    keyed_server: WeaviateInstance, keyed_jina: FakeJina
+    keyed_server: WeaviateInstance, keyed_jina: FakeJina, keyed_jina_url: str
 ) -> None:
     """With no key on the client, imports and near_text use the server's JINAAI_APIKEY."""
     with wje.connect_to_custom(**keyed_server.connect_kwargs()) as client:
-        collection = _collection(client, keyed_jina)
+        collection = _collection(client, keyed_jina_url)
         keyed_jina.clear()
         _import_and_search(collection)
         assert _keys(keyed_jina, "/v1/embeddings") == {mask_key(SERVER_KEY)}
@@ -132,6 +126,7 @@ def test_client_without_key_uses_server_key(
 def test_client_key_wins_over_server_key(
     keyed_server: WeaviateInstance,
     keyed_jina: FakeJina,
+    keyed_jina_url: str,
     monkeypatch: pytest.MonkeyPatch,
     source: str,
 ) -> None:
@@ -142,17 +137,19 @@ def test_client_key_wins_over_server_key(
     else:
         client = wje.connect_to_custom(**keyed_server.connect_kwargs(), jina_api_key=HEADER_KEY)
     with client:
-        collection = _collection(client, keyed_jina)
+        collection = _collection(client, keyed_jina_url)
         keyed_jina.clear()
         _import_and_search(collection)
         assert _keys(keyed_jina, "/v1/embeddings") == {mask_key(HEADER_KEY)}
         client.collections.delete(collection.name)
 
 
-def test_reranker_prefers_server_key(keyed_server: WeaviateInstance, keyed_jina: FakeJina) -> None:
+def test_reranker_prefers_server_key(
+    keyed_server: WeaviateInstance, keyed_jina: FakeJina, keyed_jina_url: str
+) -> None:
     """reranker-jinaai reads the server's key before the client's header, unlike the vectorizers."""
     with wje.connect_to_custom(**keyed_server.connect_kwargs(), jina_api_key=HEADER_KEY) as client:
-        collection = _collection(client, keyed_jina, rerank=True)
+        collection = _collection(client, keyed_jina_url, rerank=True)
         _import_and_search(collection)
         keyed_jina.clear()
         response = collection.query.near_text(

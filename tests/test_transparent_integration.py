@@ -10,7 +10,6 @@ through the proxy (``Host: api.jina.ai``), and any other host must be refused.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import math
@@ -24,11 +23,12 @@ from weaviate.classes.query import MetadataQuery, Rerank
 
 import weaviate_jina_ext as wje
 from weaviate_jina_ext import JinaConfigure
-from weaviate_jina_ext._keys import KEY_ENV_VARS, mask_key
-from weaviate_jina_ext.testing import FAKE_JINA_KEY, JINA_API_HOST, weaviate_process
+from weaviate_jina_ext._keys import mask_key
+from weaviate_jina_ext.testing import FAKE_JINA_KEY, JINA_API_HOST
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping
+    from collections.abc import Callable, Iterator
+    from contextlib import AbstractContextManager
 
     from weaviate.classes.config import VectorConfigCreate
     from weaviate.client import WeaviateClient
@@ -51,27 +51,13 @@ PROPS = [
 JINA_ROOT = f"https://{JINA_API_HOST}"
 
 
-@contextlib.contextmanager
-def _weaviate(
-    *, extra_env: Mapping[str, str] | None = None, modules: Iterable[str] | None = None
-) -> Iterator[WeaviateInstance]:
-    """A Weaviate process started without the developer's own Jina key in its environment."""
-    with contextlib.ExitStack() as stack:
-        # The compose file passes ${JINAAI_APIKEY} on as the server key; the reranker would
-        # prefer it to the client's key, and the local server would refuse it.
-        with pytest.MonkeyPatch.context() as patch:
-            for name in KEY_ENV_VARS:
-                patch.delenv(name, raising=False)
-            instance = stack.enter_context(weaviate_process(extra_env=extra_env, modules=modules))
-        yield instance
-
-
 @pytest.fixture(scope="module")
 def transparent_server(
     pytestconfig: pytest.Config,
     request: pytest.FixtureRequest,
     weaviate_jina_routing: str,
     jina_proxy: JinaProxy,
+    weaviate_jina_start: Callable[..., AbstractContextManager[WeaviateInstance]],
 ) -> Iterator[WeaviateInstance]:
     """A Weaviate whose calls to https://api.jina.ai reach ``jina_fake`` through the proxy.
 
@@ -80,7 +66,9 @@ def transparent_server(
     if weaviate_jina_routing == "transparent" and not pytestconfig.getoption("--jina-live"):
         yield request.getfixturevalue("weaviate_jina_server")
         return
-    with _weaviate(extra_env=jina_proxy.env()) as instance:
+    # The rig never hands the developer's own key to a server it starts (the reranker would
+    # prefer it to the client's key, and the local server would refuse it).
+    with weaviate_jina_start(extra_env=jina_proxy.env()) as instance:
         yield instance
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 
 from weaviate_jina_ext._exceptions import WeaviateRigError, WeaviateStartError
 from weaviate_jina_ext.testing._weaviate._binary import ensure_weaviate_binary
-from weaviate_jina_ext.testing._weaviate._compose import read_compose
+from weaviate_jina_ext.testing._weaviate._compose import read_compose, rig_environ
 from weaviate_jina_ext.testing._weaviate._instance import _LOOPBACK, _read_tail
 from weaviate_jina_ext.testing._weaviate._ports import _allocate_ports
 from weaviate_jina_ext.testing._weaviate._process import (
@@ -227,7 +227,11 @@ def weaviate_cluster(
     if nodes < 1:
         msg = f"nodes={nodes!r} must be at least 1"
         raise WeaviateRigError(msg)
-    compose = read_compose(compose_file) if env is None or version is None else None
+    compose = (
+        read_compose(compose_file, environ=rig_environ())
+        if env is None or version is None
+        else None
+    )
     ver = (version or (compose.version if compose else "")).removeprefix("v")
     exe = Path(binary) if binary is not None else ensure_weaviate_binary(ver)
     common = process_environment(

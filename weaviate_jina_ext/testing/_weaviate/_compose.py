@@ -15,10 +15,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from weaviate_jina_ext._exceptions import ComposeFileError, WeaviateRigError
+from weaviate_jina_ext._keys import KEY_ENV_VARS
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+#: Compose variables that carry server settings the rig decides itself. They are never taken
+#: from the developer's shell: a Jina key there must not reach a test server (it would be
+#: sent to the local Jina server, and the reranker prefers it to the client's key), and a
+#: proxy or module list there would change what the tests test.
+SERVER_VARIABLES: Final = frozenset(
+    {
+        *KEY_ENV_VARS,
+        "ENABLE_MODULES",
+        "HTTPS_PROXY",
+        "NO_PROXY",
+        "SSL_CERT_FILE",
+        "WEAVIATE_TOKENIZER_DIR",
+        "WEAVIATE_EXTRA_ENV_FILE",
+    }
+)
 _COMPOSE_SERVICE: Final = "weaviate"
 _COMPOSE_FILE: Final = "docker-compose.yml"
 
@@ -183,6 +199,12 @@ def _version_from_image(image: str, where: str) -> str:
         raise ComposeFileError(msg)
     del name
     return tag.removeprefix("v")
+
+
+def rig_environ(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``environ`` (the process environment) without :data:`SERVER_VARIABLES`."""
+    env = os.environ if environ is None else environ
+    return {k: v for k, v in env.items() if k not in SERVER_VARIABLES}
 
 
 def read_compose(

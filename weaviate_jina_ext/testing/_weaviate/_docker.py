@@ -32,10 +32,13 @@ from weaviate_jina_ext._exceptions import (
     WeaviateRigError,
     WeaviateStartError,
 )
-from weaviate_jina_ext._keys import KEY_ENV_VARS
 from weaviate_jina_ext.testing._endpoint import jina_endpoint
 from weaviate_jina_ext.testing._weaviate._cluster import WeaviateCluster
-from weaviate_jina_ext.testing._weaviate._compose import compose_file_path, read_compose
+from weaviate_jina_ext.testing._weaviate._compose import (
+    SERVER_VARIABLES,
+    compose_file_path,
+    read_compose,
+)
 from weaviate_jina_ext.testing._weaviate._image import ensure_image
 from weaviate_jina_ext.testing._weaviate._instance import _LOOPBACK, WeaviateInstance
 from weaviate_jina_ext.testing._weaviate._readiness import (
@@ -70,20 +73,11 @@ _PORT_VARIABLES: Final = tuple(
 #: Variables the compose files read that the backend sets itself (or leaves empty). Compose
 #: lets the shell's values win over an env-file, so the compose command runs without them;
 #: Compose passes nothing else of the shell into a container.
-_CONTROLLED: Final = frozenset(
-    {
-        *KEY_ENV_VARS,
-        *_PORT_VARIABLES,
-        "ENABLE_MODULES",
-        "HTTPS_PROXY",
-        "NO_PROXY",
-        "SSL_CERT_FILE",
-        "WEAVIATE_IMAGE",
-        "WEAVIATE_TOKENIZER_DIR",
-        "WEAVIATE_EXTRA_ENV_FILE",
-        "WEAVIATE_BIND_ADDRESS",
-    }
-)
+_CONTROLLED: Final = SERVER_VARIABLES | {
+    *_PORT_VARIABLES,
+    "WEAVIATE_IMAGE",
+    "WEAVIATE_BIND_ADDRESS",
+}
 _VERSION_RE: Final = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
 
 
@@ -308,8 +302,13 @@ class _ContainerNode:
                 grpc_port=_published_port(self._executor, self.name, _CONTAINER_GRPC_PORT),
                 backend="docker",
                 version=self._version,
+                container=self._container_id(),
             )
         return self._instance
+
+    def _container_id(self) -> str | None:
+        output = bytes(self._executor.execute(f"ps --all --quiet {self.name}")).decode()
+        return output.split()[-1] if output.split() else None
 
     def start(self) -> None:
         self._executor.execute(f"start {self.name}")

@@ -68,6 +68,7 @@ class WeaviateInstance:
         api_key: A Weaviate API key to authenticate with (never shown in reprs).
         log_path: The server's log file (processes only).
         pid: The server's process id (processes only; also its process group id).
+        container: The server's container id (Docker only).
     """
 
     http_host: str
@@ -81,6 +82,7 @@ class WeaviateInstance:
     api_key: str | None = field(default=None, repr=False)
     log_path: Path | None = None
     pid: int | None = None
+    container: str | None = None
 
     @property
     def url(self) -> str:

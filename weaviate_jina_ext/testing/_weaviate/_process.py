@@ -19,7 +19,7 @@ import threading
 from typing import TYPE_CHECKING, Final
 
 from weaviate_jina_ext._exceptions import WeaviateStartError
-from weaviate_jina_ext.testing._weaviate._compose import read_compose
+from weaviate_jina_ext.testing._weaviate._compose import read_compose, rig_environ
 from weaviate_jina_ext.testing._weaviate._instance import _LOOPBACK, WeaviateInstance, _read_tail
 from weaviate_jina_ext.testing._weaviate._process_group import _stop_group
 from weaviate_jina_ext.testing._weaviate._readiness import _readiness_probe
@@ -99,7 +99,9 @@ def process_environment(
     if env is not None:
         result.update(env)
     else:
-        base = read_compose().environment if compose_env is None else compose_env
+        base = (
+            read_compose(environ=rig_environ()).environment if compose_env is None else compose_env
+        )
         result.update({k: v for k, v in base.items() if v and k not in _CONTAINER_ONLY})
     result.update(_LAUNCHER_ENV)
     if modules is not None:
