@@ -24,7 +24,7 @@ from weaviate_jina_ext import JinaExtError, ServiceTimeoutError
 from weaviate_jina_ext.testing import _cli, _plugin
 from weaviate_jina_ext.testing import _weaviate as w
 from weaviate_jina_ext.testing._endpoint import jina_endpoint
-from weaviate_jina_ext.testing._weaviate import _backend, _cluster, _ports, _process
+from weaviate_jina_ext.testing._weaviate import _backend, _cluster, _docker, _ports, _process
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -952,7 +952,7 @@ def test_cli_needs_exactly_one_command(capsys: pytest.CaptureFixture[str]) -> No
         with pytest.raises(SystemExit) as info:
             _cli.main(argv)
         assert info.value.code == 2
-        assert "ensure-binary, print-version, binary-path" in capsys.readouterr().err
+        assert "ensure-binary, ensure-image, print-version, binary-path" in capsys.readouterr().err
 
 
 def test_cli_ensure_binary_explains_a_failure(
@@ -964,3 +964,21 @@ def test_cli_ensure_binary_explains_a_failure(
     assert "go install github.com/weaviate/weaviate/cmd/weaviate-server@v1.39.3" in (
         capsys.readouterr().err
     )
+
+
+def test_a_proxied_container_reaches_its_cluster_peers_directly() -> None:
+    """Behind a proxy, a container's own and its peers' private addresses bypass it."""
+    env = _docker._container_env(
+        {"HTTPS_PROXY": "http://127.0.0.1:3128", "NO_PROXY": "127.0.0.1,localhost"}
+    )
+    assert env["HTTPS_PROXY"] == "http://host.docker.internal:3128"
+    no_proxy = env["NO_PROXY"].split(",")
+    assert no_proxy[:2] == ["127.0.0.1", "localhost"]
+    assert {"172.16.0.0/12", "10.0.0.0/8", "192.168.0.0/16", "weaviate-1", "node-2"} <= set(
+        no_proxy
+    )
+    assert len(no_proxy) == len(set(no_proxy))
+    assert env["no_proxy"] == env["NO_PROXY"]
+    assert _docker._container_env({"API_BASED_MODULES_DISABLED": "true"}) == {
+        "API_BASED_MODULES_DISABLED": "true"
+    }

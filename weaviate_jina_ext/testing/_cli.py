@@ -1,8 +1,8 @@
 """The rig's command line: ``python -m weaviate_jina_ext.testing <command>``, for CI and Makefiles.
 
-It provisions what the bare-process launchers need ahead of a test run (the pinned
-``weaviate-server`` binary and the tokenizer data Weaviate needs offline) and shows the
-pinned version and the binary's cache location.
+It provisions what the launchers need ahead of a test run (the pinned ``weaviate-server``
+binary and the tokenizer data Weaviate needs offline; for Docker, the image, pulled or built
+locally) and shows the pinned version and the binary's cache location.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Final
 from weaviate_jina_ext._exceptions import WeaviateRigError
 from weaviate_jina_ext.testing._weaviate import (
     binary_path,
+    ensure_image,
     ensure_tokenizer_data,
     ensure_weaviate_binary,
     pinned_version,
@@ -22,7 +23,7 @@ from weaviate_jina_ext.testing._weaviate import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-_COMMANDS: Final = ("ensure-binary", "print-version", "binary-path")
+_COMMANDS: Final = ("ensure-binary", "ensure-image", "print-version", "binary-path")
 
 
 def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
@@ -30,8 +31,10 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
 
     ``ensure-binary`` (or ``--ensure-binary``) prints the path of a ready ``weaviate-server``
     (building it with Go if needed, and caching the tokenizer data Weaviate needs offline)
-    and exits 0, or prints what to install and exits 1. ``print-version`` prints the pinned
-    version, ``binary-path`` where the cached binary belongs.
+    and exits 0, or prints what to install and exits 1. ``ensure-image`` prints the image the
+    Docker backend runs once the engine has it (``WEAVIATE_IMAGE`` or the pinned official
+    image, pulled; else a local stand-in built from the binary). ``print-version`` prints
+    the pinned version, ``binary-path`` where the cached binary belongs.
 
     Args:
         argv: Arguments without the program name; ``sys.argv[1:]`` when ``None``.
@@ -46,6 +49,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
         parser.add_argument(f"--{command}", action="store_true", help=f"same as {command}")
     parser.add_argument("--weaviate-version", help="a version other than the pinned one")
     parser.add_argument("--no-build", action="store_true", help="never run `go install`")
+    parser.add_argument("--no-pull", action="store_true", help="never run `docker pull`")
     args = parser.parse_args(argv)
     chosen = {c for c in _COMMANDS if getattr(args, c.replace("-", "_"))}
     if args.command:
@@ -58,6 +62,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
             print(pinned_version())
         elif command == "binary-path":
             print(binary_path(args.weaviate_version))
+        elif command == "ensure-image":
+            print(ensure_image(pull=not args.no_pull))
         else:
             print(ensure_weaviate_binary(args.weaviate_version, build=not args.no_build))
             ensure_tokenizer_data()

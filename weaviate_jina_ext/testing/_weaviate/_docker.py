@@ -78,6 +78,19 @@ _CONTROLLED: Final = SERVER_VARIABLES | {
     "WEAVIATE_IMAGE",
     "WEAVIATE_BIND_ADDRESS",
 }
+#: What containers reach directly even when a proxy is set: the private networks Docker
+#: hands out and the cluster file's host and node names.
+_CONTAINER_NO_PROXY: Final = (
+    "127.0.0.1",
+    "localhost",
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    *_CLUSTER_SERVICES,
+    "node-0",
+    "node-1",
+    "node-2",
+)
 _VERSION_RE: Final = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
 
 
@@ -193,12 +206,23 @@ def _values(
 
 
 def _container_env(extra_env: Mapping[str, str] | None) -> dict[str, str]:
-    """``extra_env`` as the container sees it: loopback proxy URLs point at the host."""
+    """``extra_env`` as the container sees it.
+
+    Loopback proxy URLs point at the host. With a proxy, ``NO_PROXY`` also names the
+    container networks and the nodes' names: in a container a node reaches itself and its
+    peers (RAFT, gossip, replication) at private addresses, not loopback, and that traffic
+    must not go through a proxy that answers only for the Jina API.
+    """
     endpoint = jina_endpoint("docker")
-    return {
+    env = {
         key: endpoint.for_weaviate(value) if key.upper() == "HTTPS_PROXY" else value
         for key, value in (extra_env or {}).items()
     }
+    if any(key.upper() == "HTTPS_PROXY" and value for key, value in env.items()):
+        for key in ("NO_PROXY", "no_proxy"):
+            given = [part for part in env.get(key, "").split(",") if part]
+            env[key] = ",".join([*given, *(p for p in _CONTAINER_NO_PROXY if p not in given)])
+    return env
 
 
 def _pytest_docker() -> Any:  # noqa: ANN401 - an untyped third-party module
