@@ -252,6 +252,12 @@ def _both_transport_and_client(rig: Rig) -> object:
         )
 
 
+def _unknown_model_negative_dimensions(rig: Rig) -> object:
+    """A builder for a model the catalogue does not know (its warning silenced), dimensions=-5."""
+    with pytest.warns(wje.UnknownModelWarning):
+        return JinaConfigure.Vectors.text2vec_jinaai(model="jina-embeddings-v99", dimensions=-5)
+
+
 def _env_key(value: str) -> Callable[[Rig], object]:
     """An act that puts ``value`` in JINAAI_APIKEY and connects with no key argument."""
 
@@ -322,6 +328,11 @@ UNIT_ROWS = [
         wje.InvalidDimensionsError,
         (r"dimensions must be an int, got '256' \(str\)",),
     ), id="Vectors.text2vec-dimensions-as-str"),
+    pytest.param(Case(
+        _unknown_model_negative_dimensions,
+        wje.InvalidDimensionsError,
+        (r"dimensions=-5 must be a positive int, or None for the model's default",),
+    ), id="Vectors.text2vec-unknown-model-negative-dimensions"),
     # -- config builders: a model the module cannot serve
     pytest.param(Case(
         lambda rig: _V.text2vec_jinaai(model="jina-reranker-v2-base-multilingual"),
@@ -519,6 +530,21 @@ UNIT_ROWS = [
         wje.JinaConfigError,
         (r"base_url='ftp://api\.jina\.ai' is not an http\(s\) URL",),
     ), id="JinaClient-base-url-ftp"),
+    pytest.param(Case(
+        lambda rig: rig.jina(base_url="http://"),
+        wje.JinaConfigError,
+        (r"base_url='http://' has no host", r"give the API root such as 'https://api\.jina\.ai'"),
+    ), id="JinaClient-base-url-without-host"),
+    pytest.param(Case(
+        lambda rig: rig.jina(base_url="https://api.jina.ai/v1/embeddings"),
+        wje.JinaConfigError,
+        (r"includes the endpoint path", r"give only the root \(e\.g\. https://api\.jina\.ai\)"),
+    ), id="JinaClient-base-url-with-endpoint"),
+    pytest.param(Case(
+        lambda rig: rig.jina(api_key=KEY[:10] + "\u00e9" + KEY[10:]),
+        wje.InvalidJinaKeyError,
+        (r"\bapi_key contains non-ASCII characters \(1 character\(s\)\)", r"copy/paste damage"),
+    ), id="JinaClient-non-ascii-key"),
     pytest.param(Case(
         lambda rig: rig.jina(max_attempts=0),
         wje.JinaConfigError,

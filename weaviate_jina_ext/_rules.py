@@ -159,9 +159,8 @@ def valid_base_url(value: object) -> str:
         raise JinaConfigError(msg)
     try:
         parts = urlsplit(value)
-        port_ok = parts.port is None or parts.port > 0
-    except ValueError:  # an unbalanced IPv6 bracket, a port that is not a number
-        parts, port_ok = urlsplit(""), False
+    except ValueError:  # an unbalanced IPv6 bracket
+        parts = urlsplit("")
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         problem = "has no host" if parts.scheme in {"http", "https"} else "is not an http(s) URL"
         msg = f"base_url={value!r} {problem}; give the API root such as {_ROOT_EXAMPLES} ({_APPENDED})"
@@ -174,8 +173,15 @@ def valid_base_url(value: object) -> str:
             f"jina_api_key= (it goes in a header)"
         )
         raise JinaConfigError(msg)
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:  # not a number, or out of range
+        port_ok = False
     if not parts.hostname or not port_ok:
-        msg = f"base_url={value!r} has no valid host and port; give the API root such as {_ROOT_EXAMPLES}"
+        msg = (
+            f"base_url={value!r} has no valid host and port; give the API root such as "
+            f"{_ROOT_EXAMPLES} ({_APPENDED})"
+        )
         raise JinaConfigError(msg)
     path = parts.path.rstrip("/")
     root = f"{parts.scheme}://{parts.netloc}"

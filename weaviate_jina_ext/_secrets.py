@@ -15,7 +15,8 @@ Everything that keeps a key from being seen, in one place:
   They copy: the request the client sent is left as it was, since a caller's transport
   (``httpx.MockTransport`` in tests) may keep it to check what was sent;
 * :func:`install_log_filters` puts a scrubbing filter on the loggers whose records can
-  carry a provider's text in this package's flows: ours, stamina's and weaviate-client's.
+  carry a provider's text in this package's flows: ours, stamina's, weaviate-client's,
+  httpx's and httpcore's.
 
 Why scrubbing at the source *and* a log filter: every message this package builds from
 foreign text (an API's error detail, Weaviate's per-object errors, an exception's text) is
@@ -72,8 +73,21 @@ _BEARER: Final = re.compile(r"(?i)\b(bearer\s+)([^\s\"',;)\]}>]+)")
 _CREDENTIAL_WORDS: Final = ("key", "token", "auth", "secret", "password", "cookie")
 #: Headers that describe a body's encoding, dropped when a scrubbed copy gets a new body.
 _BODY_HEADERS: Final = frozenset({"content-length", "content-encoding", "transfer-encoding"})
-#: Loggers whose records can carry a provider's text in this package's flows.
-_FILTERED_LOGGERS: Final = ("weaviate_jina_ext", "stamina", "weaviate-client")
+#: Loggers whose records can carry a provider's text in this package's flows: ours, the
+#: retries', Weaviate's client's, and httpx's and httpcore's (at DEBUG, httpcore logs the
+#: response headers it receives). A filter applies to its own logger's records only, so
+#: httpcore's are named one by one.
+_FILTERED_LOGGERS: Final = (
+    "weaviate_jina_ext",
+    "stamina",
+    "weaviate-client",
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
 #: Attributes every log record has; anything else on a record is an ``extra``.
 _RECORD_FIELDS: Final = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
@@ -320,6 +334,6 @@ _FILTER: Final = _ScrubbingFilter()
 
 
 def install_log_filters() -> None:
-    """Put the scrubbing filter on our, stamina's and weaviate-client's loggers (idempotent)."""
+    """Put the scrubbing filter on the loggers of :data:`_FILTERED_LOGGERS` (idempotent)."""
     for name in _FILTERED_LOGGERS:
         logging.getLogger(name).addFilter(_FILTER)  # adds nothing if already there
