@@ -871,6 +871,7 @@ def test_import_report_hides_the_key(
             jina.set_faults(None)
             client.collections.delete(name)
     first = aborted.value.report
+    assert aborted.value.cause == "auth"
     assert wje.mask_key(KEY) in aborted.value.reason  # Jina's echo got through, masked
     assert [f.retryable for f in report.failed] == [True]
     shown = "\n".join(
@@ -889,6 +890,41 @@ def test_import_report_hides_the_key(
     assert leaks(record_texts(ours)) == []
     assert len(retry_details) == 2
     assert leaks(repr(retry_details)) == []
+
+
+@pytest.mark.integration
+def test_import_through_weaviate_hides_a_key_echoed_without_its_prefix(
+    weaviate_jina_server: WeaviateInstance,
+    jina: FakeJina,
+    debug_logs: pytest.LogCaptureFixture,
+    retry_details: list[RetryDetails],
+) -> None:
+    """Jina echoing the key without ``jina_`` (Weaviate relays it): hunted everywhere."""
+    name = "Secret" + uuid.uuid4().hex[:12]
+    kwargs = weaviate_jina_server.connect_kwargs()
+    with wje.connect_to_custom(**kwargs, jina_api_key=KEY) as client:
+        client.collections.create(
+            name,
+            properties=[Property(name="text", data_type=DataType.TEXT)],
+            vector_config=JinaConfigure.Vectors.text2vec_jinaai(base_url=jina.url),
+        )
+        collection = client.collections.use(name)
+        try:
+            jina.set_faults(Faults(then=_echo(401, f"Invalid API key {_bare(KEY)}")))
+            with pytest.raises(ImportAbortedError) as aborted:
+                import_objects(collection, [{"text": "one"}, {"text": "two"}], progress=False)
+            jina.set_faults(Faults(then=_echo(503, f"overloaded, key {_bare(KEY)}")))
+            report = import_objects(collection, [{"text": "three"}], max_attempts=2, progress=False)
+        finally:
+            jina.set_faults(None)
+            client.collections.delete(name)
+    assert aborted.value.cause == "auth"
+    assert wje.mask_key(_bare(KEY)) in aborted.value.reason
+    assert [f.retryable for f in report.failed] == [True]
+    assert hunt([aborted.value, report, report.summary(), aborted.value.report.summary()]) == []
+    assert hunt_records(debug_logs.records) == []
+    assert leaks(debug_logs.text) == []
+    assert hunt(retry_details) == []
 
 
 # --------------------------------------------------------------------------- a user's pytest run

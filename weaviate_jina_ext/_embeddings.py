@@ -13,7 +13,7 @@ count and by an estimated token budget, keep results in input order, retry with 
 Layout (as in httpx): what the client sends is planned in :mod:`weaviate_jina_ext._requests`,
 answers are read in :mod:`weaviate_jina_ext._responses` into the values of
 :mod:`weaviate_jina_ext._results`. This module is the client itself, one concern at about
-850 lines: ``_BaseJinaClient`` holds what both twins share without I/O -- settings, the
+880 lines: ``_BaseJinaClient`` holds what both twins share without I/O -- settings, the
 key, request headers, the retry decision, logging and which exception an error answer
 becomes -- and :class:`JinaClient` and :class:`AsyncJinaClient` differ only in the line
 that sends a request (and in how the async twin runs a call's requests concurrently). Most
