@@ -255,6 +255,12 @@ def _both_transport_and_client(rig: Rig) -> object:
         )
 
 
+def _unknown_model_negative_dimensions(rig: Rig) -> object:
+    """A builder for a model the catalogue does not know (its warning silenced), dimensions=-5."""
+    with pytest.warns(wje.UnknownModelWarning):
+        return JinaConfigure.Vectors.text2vec_jinaai(model="jina-embeddings-v99", dimensions=-5)
+
+
 def _env_key(value: str) -> Callable[[Rig], object]:
     """An act that puts ``value`` in JINAAI_APIKEY and connects with no key argument."""
 
@@ -325,6 +331,11 @@ UNIT_ROWS = [
         wje.InvalidDimensionsError,
         (r"dimensions must be an int, got '256' \(str\)",),
     ), id="Vectors.text2vec-dimensions-as-str"),
+    pytest.param(Case(
+        _unknown_model_negative_dimensions,
+        wje.InvalidDimensionsError,
+        (r"dimensions=-5 must be a positive int, or None for the model's default",),
+    ), id="Vectors.text2vec-unknown-model-negative-dimensions"),
     # -- config builders: a model the module cannot serve
     pytest.param(Case(
         lambda rig: _V.text2vec_jinaai(model="jina-reranker-v2-base-multilingual"),
@@ -462,23 +473,23 @@ UNIT_ROWS = [
     pytest.param(Case(
         lambda rig: rig.local(requests_per_minute=0),
         wje.JinaConfigError,
-        (r"requests_per_minute must be a positive int \(per minute\), got 0",
+        (r"requests_per_minute=0 must be a positive int \(per minute\)",
          r"leave it unset for the server default"),
     ), id="connect_to_local-requests-per-minute-zero"),
     pytest.param(Case(
         lambda rig: wje.use_async_with_local(port=rig.http.port, tokens_per_minute=-5),
         wje.JinaConfigError,
-        (r"tokens_per_minute must be a positive int \(per minute\), got -5", r"leave it unset"),
+        (r"tokens_per_minute=-5 must be a positive int \(per minute\)", r"leave it unset"),
     ), id="use_async_with_local-tokens-per-minute-negative"),
     pytest.param(Case(
         lambda rig: rig.custom(requests_per_minute=True),
         wje.JinaConfigError,
-        (r"requests_per_minute must be a positive int \(per minute\), got True",),
+        (r"requests_per_minute=True must be a positive int \(per minute\)",),
     ), id="connect_to_custom-requests-per-minute-bool"),
     pytest.param(Case(
         lambda rig: wje.jina_headers(tokens_per_minute=1.5),  # type: ignore[arg-type]
         wje.JinaConfigError,
-        (r"tokens_per_minute must be a positive int \(per minute\), got 1\.5",),
+        (r"tokens_per_minute=1\.5 must be a positive int \(per minute\)",),
     ), id="jina_headers-tokens-per-minute-float"),
     # -- require_key
     pytest.param(Case(
@@ -515,13 +526,28 @@ UNIT_ROWS = [
     pytest.param(Case(
         lambda rig: rig.jina(base_url="api.jina.ai"),
         wje.JinaConfigError,
-        (r"base_url='api\.jina\.ai' must be an http:// or https:// URL", r"e\.g\. 'https://api\.jina\.ai'"),
+        (r"base_url='api\.jina\.ai' is not an http\(s\) URL", r"give the API root such as 'https://api\.jina\.ai'"),
     ), id="JinaClient-base-url-without-scheme"),
     pytest.param(Case(
         lambda rig: rig.jina(base_url="ftp://api.jina.ai"),
         wje.JinaConfigError,
-        (r"base_url='ftp://api\.jina\.ai' must be an http:// or https:// URL",),
+        (r"base_url='ftp://api\.jina\.ai' is not an http\(s\) URL",),
     ), id="JinaClient-base-url-ftp"),
+    pytest.param(Case(
+        lambda rig: rig.jina(base_url="http://"),
+        wje.JinaConfigError,
+        (r"base_url='http://' has no host", r"give the API root such as 'https://api\.jina\.ai'"),
+    ), id="JinaClient-base-url-without-host"),
+    pytest.param(Case(
+        lambda rig: rig.jina(base_url="https://api.jina.ai/v1/embeddings"),
+        wje.JinaConfigError,
+        (r"includes the endpoint path", r"give only the root \(e\.g\. https://api\.jina\.ai\)"),
+    ), id="JinaClient-base-url-with-endpoint"),
+    pytest.param(Case(
+        lambda rig: rig.jina(api_key=KEY[:10] + "\u00e9" + KEY[10:]),
+        wje.InvalidJinaKeyError,
+        (r"\bapi_key contains non-ASCII characters \(1 character\(s\)\)", r"copy/paste damage"),
+    ), id="JinaClient-non-ascii-key"),
     pytest.param(Case(
         lambda rig: rig.jina(max_attempts=0),
         wje.JinaConfigError,

@@ -17,18 +17,19 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 import pytest
 import weaviate.util
 from weaviate.collections.classes.batch import BatchObject, BatchObjectReturn, ErrorObject
 from weaviate.exceptions import (
+    InsufficientPermissionsError,
     WeaviateBatchError,
     WeaviateClosedClientError,
     WeaviateInsertManyAllFailedError,
 )
 
-from weaviate_jina_ext._exceptions import JinaConfigError, JinaExtError
+from weaviate_jina_ext._exceptions import ImportAbortCause, JinaConfigError, JinaExtError
 from weaviate_jina_ext._import import (
     FailedObject,
     ImportAbortedError,
@@ -572,6 +573,66 @@ def test_closed_client_aborts() -> None:
 
     with pytest.raises(ImportAbortedError, match=r"client\.connect\(\)"):
         run(StubCollection(respond), items(3))
+
+
+def _forbidden() -> Exception:
+    """What insert_many raises when the Weaviate user may not write (built without a server)."""
+    error = InsufficientPermissionsError.__new__(InsufficientPermissionsError)
+    Exception.__init__(error, "forbidden: rbac: permission denied for create_data")
+    return error
+
+
+@pytest.mark.parametrize(
+    ("outcome", "cause"),
+    [
+        (R401, "auth"),
+        ("API Key: no api key found neither in request header: X-Jinaai-Api-Key", "missing_key"),
+        (JINA.format(402, "Payment Required"), "payment"),
+        (JINA.format(403, "Insufficient account balance"), "payment"),
+        ("no module with name text2vec-jinaai present", "missing_module"),
+        ("could not find class Stub in schema", "collection_gone"),
+        (WeaviateClosedClientError(), "closed_client"),
+        (_forbidden(), "permission"),
+    ],
+    ids=["401", "no-key", "402", "403", "module", "class-gone", "closed", "permission"],
+)
+def test_abort_cause_says_why_without_parsing_text(outcome: str | Exception, cause: str) -> None:
+    """ImportAbortedError.cause names the case, so callers can catch a 401 by attribute."""
+
+    def respond(objects: list[Any], call: int) -> dict[int, str] | Exception:
+        if isinstance(outcome, Exception):
+            return outcome
+        return dict.fromkeys(range(len(objects)), outcome)
+
+    with pytest.raises(ImportAbortedError) as info:
+        run(StubCollection(respond), items(3))
+    assert info.value.cause == cause
+    assert cause in get_args(ImportAbortCause)
+
+
+def test_abort_cause_for_a_collection_that_does_not_exist() -> None:
+    """A missing collection stops the import before anything is read, with its own cause."""
+    with pytest.raises(ImportAbortedError) as info:
+        run(StubCollection(exists=False), items(3))
+    assert info.value.cause == "collection_gone"
+
+
+@pytest.mark.anyio
+async def test_async_abort_cause() -> None:
+    """The async twin sets the same cause."""
+
+    def respond(objects: list[Any], call: int) -> dict[int, str]:
+        return dict.fromkeys(range(len(objects)), R401)
+
+    with pytest.raises(ImportAbortedError) as info:
+        await arun(AsyncStubCollection(respond), items(5))
+    assert info.value.cause == "auth"
+
+
+def test_abort_cause_defaults_to_other() -> None:
+    """An ImportAbortedError built without a cause (by a caller's own code) says "other"."""
+    error = ImportAbortedError("stopped", report=ImportReport(0, 0, [], 0), reason="why")
+    assert error.cause == "other"
 
 
 # --------------------------------------------------------------------------- report, streaming

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from weaviate_jina_ext._exceptions import (
         ComposeFileError,
         HeaderConflictError,
+        ImportAbortCause,
         ImportAbortedError,
         ImportIncompleteError,
         InvalidDimensionsError,
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
         JinaPaymentRequiredError,
         JinaRateLimitError,
         JinaServerError,
+        JinaUnreachableError,
         MissingJinaKeyError,
         ModelModuleMismatchError,
         ServiceTimeoutError,
@@ -64,7 +66,7 @@ if TYPE_CHECKING:
     from weaviate_jina_ext._import._ids import derive_uuid
     from weaviate_jina_ext._import._sync import import_objects
     from weaviate_jina_ext._import._types import FailedObject, ImportObject, ImportReport
-    from weaviate_jina_ext._keys import mask_key, resolve_api_key
+    from weaviate_jina_ext._keys import resolve_api_key
     from weaviate_jina_ext._requests import AUTO_TASK, AutoTask
     from weaviate_jina_ext._results import (
         EmbeddingResult,
@@ -73,6 +75,7 @@ if TYPE_CHECKING:
         RerankResult,
         TokenUsage,
     )
+    from weaviate_jina_ext._secrets import mask_key
 
 # Public name -> defining module, imported on first use. The pytest plugin lives in this
 # package, so every pytest run of every user imports this file: it must not import
@@ -85,6 +88,7 @@ _EXPORTS: dict[str, str] = {
     "EmbeddingResult": "weaviate_jina_ext._results",
     "FailedObject": "weaviate_jina_ext._import._types",
     "HeaderConflictError": "weaviate_jina_ext._exceptions",
+    "ImportAbortCause": "weaviate_jina_ext._exceptions",
     "ImportAbortedError": "weaviate_jina_ext._exceptions",
     "ImportIncompleteError": "weaviate_jina_ext._exceptions",
     "ImportObject": "weaviate_jina_ext._import._types",
@@ -105,6 +109,7 @@ _EXPORTS: dict[str, str] = {
     "JinaPaymentRequiredError": "weaviate_jina_ext._exceptions",
     "JinaRateLimitError": "weaviate_jina_ext._exceptions",
     "JinaServerError": "weaviate_jina_ext._exceptions",
+    "JinaUnreachableError": "weaviate_jina_ext._exceptions",
     "MissingJinaKeyError": "weaviate_jina_ext._exceptions",
     "ModelModuleMismatchError": "weaviate_jina_ext._exceptions",
     "MultiVectorResult": "weaviate_jina_ext._results",
@@ -131,7 +136,7 @@ _EXPORTS: dict[str, str] = {
     "jina_headers": "weaviate_jina_ext._connect",
     "list_models": "weaviate_jina_ext._catalogue",
     "lookup_model": "weaviate_jina_ext._catalogue",
-    "mask_key": "weaviate_jina_ext._keys",
+    "mask_key": "weaviate_jina_ext._secrets",
     "resolve_api_key": "weaviate_jina_ext._keys",
     "use_async_with_custom": "weaviate_jina_ext._connect",
     "use_async_with_embedded": "weaviate_jina_ext._connect",
@@ -147,6 +152,7 @@ __all__ = [
     "EmbeddingResult",
     "FailedObject",
     "HeaderConflictError",
+    "ImportAbortCause",
     "ImportAbortedError",
     "ImportIncompleteError",
     "ImportObject",
@@ -167,6 +173,7 @@ __all__ = [
     "JinaPaymentRequiredError",
     "JinaRateLimitError",
     "JinaServerError",
+    "JinaUnreachableError",
     "MissingJinaKeyError",
     "ModelModuleMismatchError",
     "MultiVectorResult",

@@ -3,7 +3,9 @@
 One table (``_MODELS``) drives every validation in the package: the config builders, the
 Jina client and the local Jina-compatible server all ask it the same questions, so a model
 is judged the same way before a collection is created, before a request is sent and when a
-request arrives.
+request arrives. The table says what a model accepts; the rules that turn an argument into
+an accepted value or an error live in :mod:`weaviate_jina_ext._rules`, and take the entry
+looked up here (callers look a model up once per call).
 
 Unknown model names are allowed (Jina ships new models often); callers get a
 ``UnknownModelWarning`` saying validation was skipped.
@@ -16,12 +18,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
-from weaviate_jina_ext._exceptions import (
-    InvalidDimensionsError,
-    InvalidTaskError,
-    ModelModuleMismatchError,
-    UnknownModelError,
-)
+from weaviate_jina_ext._exceptions import ModelModuleMismatchError, UnknownModelError
+from weaviate_jina_ext._rules import valid_dimensions, valid_task
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -109,12 +107,21 @@ class JinaModelInfo:
             return f"{self.min_dimensions}-{self.max_dimensions}"
         return f"none (fixed output of {self.default_dimensions}; leave dimensions unset)"
 
+    def accepts_dimensions(self, dimensions: int) -> bool:
+        """Whether the model produces vectors of ``dimensions`` numbers when asked to."""
+        if self.dimension_choices:
+            return dimensions in self.dimension_choices
+        return (
+            self.min_dimensions is not None
+            and self.max_dimensions is not None
+            and self.min_dimensions <= dimensions <= self.max_dimensions
+        )
+
     def output_dimensions(self, dimensions: int | None = None) -> int | None:
         """The vector length produced for a request with ``dimensions`` (validated)."""
         if dimensions is None:
             return self.default_dimensions
-        check_dimensions(self.name, dimensions)
-        return dimensions
+        return valid_dimensions(dimensions, self)
 
 
 _V3_TASKS = (
@@ -276,44 +283,23 @@ def check_model_for_module(model: str, module: str, *, stacklevel: int = 2) -> J
 
 
 def check_dimensions(model: str, dimensions: int | None) -> None:
-    """Validate ``dimensions`` for a known ``model`` (unknown models are not checked).
+    """Validate ``dimensions`` for the model named ``model`` (see :func:`~weaviate_jina_ext._rules.valid_dimensions`).
+
+    Any value must be a positive int; for a known model it must also be a length the model
+    produces. Callers that hold the catalogue entry call ``valid_dimensions`` with it.
 
     Raises:
         InvalidDimensionsError: The model cannot produce vectors of that length.
     """
-    info = _MODELS.get(model)
-    if info is None or dimensions is None:
-        return
-    if isinstance(dimensions, bool) or not isinstance(dimensions, int):
-        msg = f"dimensions must be an int, got {dimensions!r} ({type(dimensions).__name__})"
-        raise InvalidDimensionsError(msg)
-    ok = (
-        dimensions in info.dimension_choices
-        if info.dimension_choices
-        else info.min_dimensions is not None
-        and info.max_dimensions is not None
-        and info.min_dimensions <= dimensions <= info.max_dimensions
-    )
-    if not ok:
-        msg = (
-            f"dimensions={dimensions} is not valid for {model!r}; allowed: "
-            f"{info.allowed_dimensions_text()}"
-        )
-        raise InvalidDimensionsError(msg)
+    valid_dimensions(dimensions, _MODELS.get(model))
 
 
 def check_task(model: str, task: str | None) -> None:
-    """Validate ``task`` for a known ``model`` (unknown models are not checked).
+    """Validate ``task`` for the model named ``model`` (unknown models are not checked).
+
+    Callers that hold the catalogue entry call :func:`~weaviate_jina_ext._rules.valid_task`.
 
     Raises:
         InvalidTaskError: The model does not accept that task, or takes no task at all.
     """
-    info = _MODELS.get(model)
-    if info is None or task is None:
-        return
-    if not info.tasks:
-        msg = f"task={task!r} is not accepted by {model!r}, which takes no task; leave task unset"
-        raise InvalidTaskError(msg)
-    if task not in info.tasks:
-        msg = f"task={task!r} is not valid for {model!r}; allowed: {', '.join(info.tasks)}"
-        raise InvalidTaskError(msg)
+    valid_task(task, _MODELS.get(model))

@@ -7,6 +7,7 @@ says which).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from weaviate.collections.classes.config_named_vectors import (
@@ -17,7 +18,14 @@ from weaviate.collections.classes.config_vectorizers import (
 )
 from weaviate.connect.integrations import Integrations
 
-__all__ = ["NamedVectorConfigCreate", "VectorizerConfigCreate", "integration_headers"]
+from weaviate_jina_ext._secrets import is_credential_header
+
+__all__ = [
+    "NamedVectorConfigCreate",
+    "VectorizerConfigCreate",
+    "connection_credentials",
+    "integration_headers",
+]
 
 
 def integration_headers(api_key: str, requests_per_minute: int | None) -> dict[str, str]:
@@ -31,3 +39,22 @@ def integration_headers(api_key: str, requests_per_minute: int | None) -> dict[s
     )
     headers: dict[str, str] = config._to_header()
     return headers
+
+
+def connection_credentials(collection: object) -> tuple[str, ...]:
+    """The credentials in the headers a collection's client sends (its Jina key among them).
+
+    Read from the collection's private ``_connection`` (its ``additional_headers``), so the
+    importer can clear them from Weaviate's messages even when the client was built without
+    this package's helpers. Anything else (a stand-in collection) gives nothing.
+    """
+    connection = getattr(collection, "_connection", None)
+    headers = getattr(connection, "additional_headers", None)
+    if not isinstance(headers, Mapping):
+        return ()
+    found = []
+    for name, value in headers.items():
+        if isinstance(name, str) and isinstance(value, str) and is_credential_header(name):
+            scheme, sep, token = value.partition(" ")
+            found.append(token if sep and scheme.lower() == "bearer" else value)
+    return tuple(found)

@@ -13,13 +13,14 @@ Two rules differ from the raw client on purpose:
   ``jina-embeddings-v4`` in Weaviate 1.31.6: the same code would then silently build a
   different embedding space depending on the server version;
 * dimensions, the model's fit for the module and ``base_url`` are checked before anything
-  reaches the server, with errors that name the allowed values.
+  reaches the server, with errors that name the allowed values. The rules are the ones the
+  Jina client applies (:mod:`weaviate_jina_ext._rules`), so a value one accepts the other
+  accepts too.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
-from urllib.parse import urlsplit
 
 from weaviate.classes.config import Configure
 
@@ -29,10 +30,10 @@ from weaviate_jina_ext._catalogue import (
     MODULE_RERANKER,
     MODULE_TEXT2MULTIVEC,
     MODULE_TEXT2VEC,
-    check_dimensions,
     check_model_for_module,
 )
 from weaviate_jina_ext._exceptions import JinaConfigError
+from weaviate_jina_ext._rules import valid_base_url, valid_dimensions, valid_model_name
 
 if TYPE_CHECKING:
     from weaviate.classes.config import Multi2VecField, VectorConfigCreate
@@ -68,34 +69,15 @@ _WARN_DEPTH: Final = 3
 Fields = list[str] | list["Multi2VecField"]
 
 
-def _check_base_url(base_url: str | None) -> None:
-    if base_url is None:
-        return
-    parts = urlsplit(str(base_url))
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        msg = (
-            f"base_url={base_url!r} is not an http(s) URL; give the API root such as "
-            f"'https://api.jina.ai' or 'http://127.0.0.1:8765' (the module appends /v1/...)"
-        )
-        raise JinaConfigError(msg)
-    if parts.path.rstrip("/").endswith(("/v1/embeddings", "/v1/multi-vector")):
-        msg = (
-            f"base_url={base_url!r} includes the endpoint path; give only the root "
-            f"(e.g. {parts.scheme}://{parts.netloc}), the module appends /v1/..."
-        )
-        raise JinaConfigError(msg)
-
-
 def _validate(
     module: str, model: object, dimensions: int | None = None, base_url: str | None = None
 ) -> None:
-    # Parameters are typed, but untyped callers pass anything: check at run time too.
-    if not isinstance(model, str) or not model:
-        msg = f"model must be a non-empty str naming a Jina model, got {model!r}"
-        raise JinaConfigError(msg)
-    check_model_for_module(model, module, stacklevel=_WARN_DEPTH)
-    check_dimensions(model, dimensions)
-    _check_base_url(base_url)
+    # Parameters are typed, but untyped callers pass anything: check at run time too. The
+    # model is looked up once; its entry (None when unknown) judges the dimensions.
+    info = check_model_for_module(valid_model_name(model), module, stacklevel=_WARN_DEPTH)
+    valid_dimensions(dimensions, info)
+    if base_url is not None:
+        valid_base_url(base_url)
 
 
 def _check_fields(image_fields: Fields | None, text_fields: Fields | None) -> None:
@@ -139,7 +121,8 @@ class _Vectors:
         Raises:
             ModelModuleMismatchError: The model is not a text embedding model.
             InvalidDimensionsError: ``dimensions`` does not fit the model.
-            JinaConfigError: ``base_url`` is not an http(s) API root.
+            JinaConfigError: ``base_url`` is not an http(s) API root (see
+                :func:`~weaviate_jina_ext._rules.valid_base_url`).
         """
         _validate(MODULE_TEXT2VEC, model, dimensions, base_url)
         return Configure.Vectors.text2vec_jinaai(

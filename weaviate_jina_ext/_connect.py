@@ -28,12 +28,10 @@ from weaviate_jina_ext._catalogue import (
     MODULE_TEXT2VEC,
 )
 from weaviate_jina_ext._compat import integration_headers
-from weaviate_jina_ext._exceptions import (
-    HeaderConflictError,
-    JinaConfigError,
-    JinaModuleNotEnabledError,
-)
-from weaviate_jina_ext._keys import mask_key, resolve_api_key, validate_api_key
+from weaviate_jina_ext._exceptions import HeaderConflictError, JinaModuleNotEnabledError
+from weaviate_jina_ext._keys import resolve_api_key, validate_api_key
+from weaviate_jina_ext._rules import optional_positive_int
+from weaviate_jina_ext._secrets import mask_key, shown_header_value
 from weaviate_jina_ext._wire import HEADER_API_KEY, HEADER_RATELIMIT_RPM, HEADER_RATELIMIT_TPM
 
 if TYPE_CHECKING:
@@ -73,20 +71,9 @@ _MODULE_ALIASES = {MODULE_TEXT2MULTIVEC: ("text2colbert-jinaai",)}
 
 
 def _check_rate(name: str, value: object) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        msg = f"{name} must be a positive int (per minute), got {value!r}; leave it unset for the server default"
-        raise JinaConfigError(msg)
-
-
-_SECRET_HEADER_WORDS = ("key", "token", "auth", "secret", "password", "cookie")
-
-
-def _shown(name: str, value: str) -> str:
-    """A header value fit for an error message: any credential-like header is masked."""
-    low = name.lower()
-    return mask_key(value) if any(w in low for w in _SECRET_HEADER_WORDS) else repr(value)
+    optional_positive_int(
+        name, value, unit="per minute", hint="; leave it unset for the server default"
+    )
 
 
 def jina_headers(
@@ -127,7 +114,7 @@ def jina_headers(
             first = merged[lower_to_name[low]]
             msg = (
                 f"header {name!r} is given twice with different values "
-                f"({_shown(name, first)} and {_shown(name, value)}); keep one"
+                f"({shown_header_value(name, first)} and {shown_header_value(name, value)}); keep one"
             )
             raise HeaderConflictError(msg)
         lower_to_name[low] = name
@@ -157,8 +144,8 @@ def jina_headers(
             lower_to_name[name.lower()] = name
         elif merged[existing] != value:
             msg = (
-                f"header {existing!r} is set in headers= ({_shown(name, merged[existing])}) "
-                f"and by the Jina options ({_shown(name, value)}); give it in one place only"
+                f"header {existing!r} is set in headers= ({shown_header_value(name, merged[existing])}) "
+                f"and by the Jina options ({shown_header_value(name, value)}); give it in one place only"
             )
             raise HeaderConflictError(msg)
     if key is not None:

@@ -13,7 +13,7 @@ count and by an estimated token budget, keep results in input order, retry with 
 Layout (as in httpx): what the client sends is planned in :mod:`weaviate_jina_ext._requests`,
 answers are read in :mod:`weaviate_jina_ext._responses` into the values of
 :mod:`weaviate_jina_ext._results`. This module is the client itself, one concern at about
-850 lines: ``_BaseJinaClient`` holds what both twins share without I/O -- settings, the
+880 lines: ``_BaseJinaClient`` holds what both twins share without I/O -- settings, the
 key, request headers, the retry decision, logging and which exception an error answer
 becomes -- and :class:`JinaClient` and :class:`AsyncJinaClient` differ only in the line
 that sends a request (and in how the async twin runs a call's requests concurrently). Most
@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -33,7 +34,6 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 import httpx
 import stamina
 
-from weaviate_jina_ext._checks import positive_int, positive_seconds
 from weaviate_jina_ext._exceptions import (
     JinaAPIError,
     JinaAuthenticationError,
@@ -42,10 +42,23 @@ from weaviate_jina_ext._exceptions import (
     JinaPaymentRequiredError,
     JinaRateLimitError,
     JinaServerError,
+    JinaUnreachableError,
 )
-from weaviate_jina_ext._keys import mask_key, resolve_api_key
+from weaviate_jina_ext._keys import resolve_api_key
 from weaviate_jina_ext._requests import AUTO_TASK, AutoTask, _Call, _RequestPlanner
 from weaviate_jina_ext._responses import _bad_request_hint, _retry_after, _snippet
+from weaviate_jina_ext._rules import (
+    optional_positive_int,
+    positive_int,
+    positive_seconds,
+    valid_base_url,
+)
+from weaviate_jina_ext._secrets import (
+    Secret,
+    mask_key,
+    scrub_request,
+    scrub_text,
+)
 from weaviate_jina_ext._wire import CODE_BALANCE, DEFAULT_BASE_URL, parse_error_body
 
 if TYPE_CHECKING:
@@ -69,22 +82,7 @@ _WAIT_INITIAL: Final = 0.5
 _WAIT_MAX: Final = 30.0
 
 
-# --------------------------------------------------------------------------- key, attempts
-
-
-class _Secret:
-    """Holds the key so that no repr, ``vars()`` dump or debugger view shows it."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def __repr__(self) -> str:
-        return f"<secret {mask_key(self._value)}>"
-
-    def reveal(self) -> str:
-        return self._value
+# --------------------------------------------------------------------------- attempts
 
 
 class _Attempts(Protocol):
@@ -156,15 +154,15 @@ class _BaseJinaClient:
         if key is None:  # pragma: no cover - resolve_api_key(required=True) raises instead
             msg = "a Jina API key is required: pass api_key=... or set JINAAI_APIKEY"
             raise JinaConfigError(msg)
-        self._secret = _Secret(key)
-        self._base_url = _check_base_url(base_url)
+        self._secret = Secret(key)
+        self._base_url = valid_base_url(base_url)
         self._timeout = (
             timeout if isinstance(timeout, httpx.Timeout) else positive_seconds("timeout", timeout)
         )
         self._max_attempts = positive_int("max_attempts", max_attempts)
         self._max_retry_time = positive_seconds("max_retry_time", max_retry_time)
         self._planner = _RequestPlanner(
-            batch_size=None if batch_size is None else positive_int("batch_size", batch_size),
+            batch_size=optional_positive_int("batch_size", batch_size),
             max_tokens_per_request=positive_int("max_tokens_per_request", max_tokens_per_request),
         )
         if transport is not None and http_client is not None:
@@ -201,18 +199,25 @@ class _BaseJinaClient:
             timeout=self._timeout,
         )
 
-    def _unreachable(self, call: _Call, exc: httpx.TransportError) -> httpx.TransportError:
-        """The same transport error, with a message that names the URL and the fix.
+    def _unreachable(
+        self, call: _Call, exc: httpx.TransportError, request: httpx.Request
+    ) -> tuple[httpx.TransportError, httpx.TransportError]:
+        """The error to raise when ``base_url`` could not be reached, and its cause.
 
-        The type is kept, so ``except httpx.TransportError`` (or a subclass) still matches.
+        The error is a :class:`JinaUnreachableError` and of ``exc``'s type, so ``except
+        httpx.TransportError`` (or the subclass that happened) still matches; its message
+        names the URL and the fix. Both it and the cause (a copy of ``exc``) carry a copy of
+        the request with the key masked: ``exc`` itself refers to the request as sent.
         """
+        text = self._scrub(str(exc))
         msg = (
             f"{call.describe()} could not reach base_url={self._base_url!r} after "
-            f"max_attempts={self._max_attempts} ({type(exc).__name__}: {exc}); check that "
+            f"max_attempts={self._max_attempts} ({type(exc).__name__}: {text}); check that "
             f"base_url points at a running Jina-compatible API and that the network or "
             f"proxy allows it"
         )
-        return type(exc)(msg, request=exc.request)
+        shown = scrub_request(request)
+        return _unreachable_type(type(exc))(msg, request=shown), type(exc)(text, request=shown)
 
     def _retrying(self) -> _Attempts:
         """A fresh ``stamina.retry_context`` for one request.
@@ -276,9 +281,8 @@ class _BaseJinaClient:
         raise self._error_for(call, response)
 
     def _scrub(self, text: str) -> str:
-        """Mask the key wherever a server or proxy echoed it back."""
-        key = self._secret.reveal()
-        return text.replace(key, mask_key(key)) if key in text else text
+        """Mask the key (whole or bare) and any other key wherever a server or proxy echoed it."""
+        return scrub_text(text, (self._secret.reveal(),))
 
     def _error_for(self, call: _Call, response: httpx.Response) -> JinaAPIError:
         """Map an error response onto the exception hierarchy, with a message naming the fix."""
@@ -289,7 +293,7 @@ class _BaseJinaClient:
             payload = None
         parsed = parse_error_body(payload, _snippet(response) or response.reason_phrase)
         detail = self._scrub(parsed.detail)
-        code = parsed.code
+        code = None if parsed.code is None else self._scrub(parsed.code)
         head = f"{call.describe()} failed (HTTP {status}{f', {code}' if code else ''}): {detail}"
 
         def error(cls: type[JinaAPIError], message: str) -> JinaAPIError:
@@ -572,9 +576,11 @@ class JinaClient(_BaseJinaClient):
                         exchange.response = self._http.send(request)
                     return exchange.payload
         except httpx.TransportError as exc:
-            raise self._unreachable(call, exc) from exc
-        msg = "unreachable: stamina re-raises the last error"
-        raise AssertionError(msg)  # pragma: no cover
+            error, cause = self._unreachable(call, exc, request)
+        else:  # pragma: no cover
+            msg = "unreachable: stamina re-raises the last error"
+            raise AssertionError(msg)
+        raise error from cause  # outside the handler: no __context__ holds the sent request
 
 
 # --------------------------------------------------------------------------- async twin
@@ -814,9 +820,11 @@ class AsyncJinaClient(_BaseJinaClient):
                         exchange.response = await self._http.send(request)
                     return exchange.payload
         except httpx.TransportError as exc:
-            raise self._unreachable(call, exc) from exc
-        msg = "unreachable: stamina re-raises the last error"
-        raise AssertionError(msg)  # pragma: no cover
+            error, cause = self._unreachable(call, exc, request)
+        else:  # pragma: no cover
+            msg = "unreachable: stamina re-raises the last error"
+            raise AssertionError(msg)
+        raise error from cause  # outside the handler: no __context__ holds the sent request
 
 
 # --------------------------------------------------------------------------- helpers
@@ -829,11 +837,26 @@ def _package_version() -> str:
         return "0"
 
 
-def _check_base_url(value: object) -> str:
-    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
-        msg = f"base_url={value!r} must be an http:// or https:// URL, e.g. {DEFAULT_BASE_URL!r}"
-        raise JinaConfigError(msg)
-    return value.rstrip("/")
+_UNREACHABLE_TYPES: dict[type[httpx.TransportError], type[httpx.TransportError]] = {}
+_UNREACHABLE_LOCK = threading.Lock()
+
+
+def _unreachable_type(error: type[httpx.TransportError]) -> type[httpx.TransportError]:
+    """The :class:`JinaUnreachableError` twin of one httpx transport error type (one per type).
+
+    ``JinaConnectError`` is both a ``JinaUnreachableError`` (so the package's own tree
+    catches it) and an ``httpx.ConnectError`` (so code written for httpx still does).
+    """
+    with _UNREACHABLE_LOCK:
+        twin = _UNREACHABLE_TYPES.get(error)
+        if twin is None:
+            twin = type(
+                f"Jina{error.__name__}",
+                (JinaUnreachableError, error),
+                {"__module__": __name__, "__doc__": JinaUnreachableError.__doc__},
+            )
+            _UNREACHABLE_TYPES[error] = twin
+        return twin
 
 
 def _retry_decision(exc: Exception, deadline: float) -> bool | float:

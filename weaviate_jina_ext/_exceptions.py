@@ -5,7 +5,7 @@
     JinaExtError                       base of everything raised here
     ├── JinaConfigError (ValueError)   bad input, caught before anything is sent
     │   ├── MissingJinaKeyError        no key where one is required
-    │   ├── InvalidJinaKeyError        empty, whitespace or control characters
+    │   ├── InvalidJinaKeyError        empty, or not all visible ASCII (whitespace, ...)
     │   ├── HeaderConflictError        one header given twice with two values
     │   ├── UnknownModelError          a name the catalogue does not know (strict look-ups)
     │   ├── ModelModuleMismatchError   model used with a module that cannot serve it
@@ -18,7 +18,9 @@
     │   ├── JinaPaymentRequiredError   402 / 403 balance: top up the account
     │   ├── JinaRateLimitError         429: slow down (carries retry_after)
     │   └── JinaServerError            5xx / 524: the service failed
-    ├── ImportAbortedError             an import stopped early (bad key, missing module, ...)
+    ├── JinaUnreachableError           the API could not be reached (raised as a subclass
+    │                                  of the httpx error too: httpx.ConnectError, ...)
+    ├── ImportAbortedError             an import stopped early; .cause says why
     ├── ImportIncompleteError          some objects of an import were not stored
     ├── ServiceTimeoutError (TimeoutError)  a rig service did not become ready
     └── WeaviateRigError               the test rig could not provide a Weaviate
@@ -28,12 +30,17 @@
         └── WeaviateStartError         a Weaviate process exited before it was ready
 
 Messages name the parameter, the bad value, the allowed values and the fix. None of them
-ever carries an API key: keys are shown masked (``jina_…abcd``) or not at all.
+ever carries an API key: keys are shown masked (``jina_…abcd``) or not at all. As a last
+line of defence every error clears its own message of keys when it is built, and
+:class:`JinaAPIError` keeps only scrubbed copies of the request and response (see
+:mod:`weaviate_jina_ext._secrets`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
+
+from weaviate_jina_ext._secrets import scrub_request, scrub_response, scrub_text
 
 if TYPE_CHECKING:
     import httpx
@@ -41,6 +48,7 @@ if TYPE_CHECKING:
     from weaviate_jina_ext._import._types import ImportReport
 
 __all__ = [
+    "ImportAbortCause",
     "ImportIncompleteError",
     "ImportAbortedError",
     "WeaviateStartError",
@@ -61,6 +69,7 @@ __all__ = [
     "JinaPaymentRequiredError",
     "JinaRateLimitError",
     "JinaServerError",
+    "JinaUnreachableError",
     "MissingJinaKeyError",
     "ModelModuleMismatchError",
     "ServiceTimeoutError",
@@ -68,8 +77,34 @@ __all__ = [
 ]
 
 
+#: Why an import stopped (:attr:`ImportAbortedError.cause`), so callers can act without
+#: parsing text: ``"auth"`` (Jina refused the key: 401), ``"missing_key"`` (Weaviate had no
+#: key to send), ``"payment"`` (402/403: no balance), ``"missing_module"`` (the server lacks
+#: the collection's Jina module), ``"collection_gone"`` (the collection does not exist),
+#: ``"closed_client"`` (the Weaviate client is closed), ``"permission"`` (the Weaviate user
+#: may not write), ``"other"`` (a reason not listed here).
+ImportAbortCause = Literal[
+    "auth",
+    "missing_key",
+    "payment",
+    "missing_module",
+    "collection_gone",
+    "closed_client",
+    "permission",
+    "other",
+]
+
+
 class JinaExtError(Exception):
-    """Base class of every error raised by weaviate-jina-ext."""
+    """Base class of every error raised by weaviate-jina-ext.
+
+    Text arguments are cleared of keys when the error is built (see
+    :func:`~weaviate_jina_ext._secrets.scrub_text`), whatever the message was made of.
+    """
+
+    def __init__(self, *args: object, **kwargs: Any) -> None:  # noqa: ANN401 - passed on
+        # Keyword arguments go to a cooperating base (httpx's errors take ``request=``).
+        super().__init__(*(scrub_text(a) if isinstance(a, str) else a for a in args), **kwargs)
 
 
 class JinaConfigError(JinaExtError, ValueError):
@@ -81,7 +116,11 @@ class MissingJinaKeyError(JinaConfigError):
 
 
 class InvalidJinaKeyError(JinaConfigError):
-    """The Jina API key is empty or contains whitespace or control characters."""
+    """The Jina API key is empty or has characters a header cannot carry.
+
+    Whitespace, control characters (which could inject headers) and non-ASCII characters
+    (which no HTTP header can encode) are refused before the key is ever sent.
+    """
 
 
 class HeaderConflictError(JinaConfigError):
@@ -118,10 +157,12 @@ class JinaAPIError(JinaExtError):
 
     Attributes:
         status_code: The HTTP status of the answer.
-        detail: The ``detail`` text the API sent (never contains the key).
+        detail: The ``detail`` text the API sent, cleared of keys.
         code: The API's machine-readable ``code`` when it sent one.
-        request: The request that failed (its ``Authorization`` header is not shown in reprs).
-        response: The response that carried the error.
+        request: A copy of the request that failed, its credential headers masked
+            (``Authorization: Bearer jina_…abcd``).
+        response: A copy of the response that carried the error, its headers and body
+            cleared of keys; ``response.request`` is the masked request.
     """
 
     def __init__(
@@ -136,10 +177,10 @@ class JinaAPIError(JinaExtError):
     ) -> None:
         super().__init__(message)
         self.status_code = status_code
-        self.detail = detail
-        self.code = code
-        self.request = request
-        self.response = response
+        self.detail = scrub_text(detail)
+        self.code = None if code is None else scrub_text(code)
+        self.request = None if request is None else scrub_request(request)
+        self.response = None if response is None else scrub_response(response, self.request)
 
 
 class JinaBadRequestError(JinaAPIError):
@@ -185,6 +226,16 @@ class JinaRateLimitError(JinaAPIError):
 
 class JinaServerError(JinaAPIError):
     """5xx or 524: the service failed; the same request may succeed later."""
+
+
+class JinaUnreachableError(JinaExtError):
+    """The Jina API (``base_url``) could not be reached, after every retry.
+
+    Raised as a subclass of the httpx transport error that happened too (``httpx.ConnectError``,
+    ``httpx.ReadTimeout``, ...), so ``except httpx.TransportError`` and its subclasses still
+    catch it; that error is its ``__cause__``. ``request`` is a copy with credential
+    headers masked.
+    """
 
 
 class ServiceTimeoutError(JinaExtError, TimeoutError):
@@ -260,15 +311,28 @@ class ImportAbortedError(JinaExtError):
 
     Raised on a wrong or missing Jina key (401), an empty Jina balance (402/403), a Jina
     module the server lacks, a collection that does not exist, a closed client or missing
-    write permissions. The message names the fix.
+    write permissions. The message names the fix; :attr:`cause` names the case::
+
+        except ImportAbortedError as exc:
+            if exc.cause == "auth":
+                ...  # ask for another key
 
     Attributes:
         report: What was done before stopping (objects read so far; those in flight are
             listed in ``report.failed``).
         reason: What Weaviate said, with any key masked.
+        cause: Why, as one of :data:`ImportAbortCause`.
     """
 
-    def __init__(self, message: str, *, report: ImportReport, reason: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        report: ImportReport,
+        reason: str,
+        cause: ImportAbortCause = "other",
+    ) -> None:
         super().__init__(message)
         self.report = report
-        self.reason = reason
+        self.reason = scrub_text(reason)
+        self.cause: ImportAbortCause = cause

@@ -1,4 +1,4 @@
-"""Finding, checking and masking the Jina API key.
+"""Finding and checking the Jina API key.
 
 One precedence everywhere (connect helpers, ``JinaClient``, the pytest plugin):
 
@@ -7,8 +7,11 @@ One precedence everywhere (connect helpers, ``JinaClient``, the pytest plugin):
 3. ``JINAAI_API_KEY`` (the name Weaviate's documentation snippets read);
 4. ``JINA_API_KEY`` (the name Jina's own docs and other integrations read).
 
-The key is checked for emptiness, whitespace and control characters (which would let it
-inject headers) before it is ever placed in a header, and it is only ever shown masked.
+The key is checked before it is ever placed in a header: not empty, and nothing but
+visible ASCII (whitespace and control characters would let it inject headers; anything
+non-ASCII cannot be encoded into a header at all, and the encoder's error would carry the
+whole key). A valid key is remembered by :mod:`weaviate_jina_ext._secrets`, which masks it
+(:func:`~weaviate_jina_ext._secrets.mask_key`) wherever the package shows text.
 """
 
 from __future__ import annotations
@@ -17,10 +20,13 @@ import os
 from typing import TYPE_CHECKING, Final
 
 from weaviate_jina_ext._exceptions import InvalidJinaKeyError, MissingJinaKeyError
+from weaviate_jina_ext._secrets import mask_key, remember_key
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+# ``mask_key`` lives in ``_secrets``; it stays importable from here for callers not yet
+# switched (the test rig).
 __all__ = ["KEY_ENV_VARS", "mask_key", "resolve_api_key", "validate_api_key"]
 
 #: Environment variables read for the key, in order of precedence.
@@ -34,17 +40,15 @@ def _how_to_set(parameter: str) -> str:
     )
 
 
-def mask_key(key: str | None) -> str:
-    """Show a key in a form safe for logs: its prefix and last four characters at most.
-
-    Keys shorter than 12 characters are shown only as ``***`` so that nothing useful leaks.
-    """
-    if not key:
-        return "<none>"
-    if len(key) < 12:
-        return "***"
-    prefix = "jina_" if key.startswith("jina_") else ""
-    return f"{prefix}…{key[-4:]}"
+def _kinds(bad: list[str]) -> str:
+    """Name the kinds of characters in ``bad`` for the message (never the characters)."""
+    if all(c.isspace() for c in bad):
+        return "whitespace"
+    if all(c.isspace() or c.isascii() for c in bad):
+        return "whitespace or control characters"
+    if not any(c.isspace() or c.isascii() for c in bad):
+        return "non-ASCII characters"
+    return "whitespace, control or non-ASCII characters"
 
 
 def validate_api_key(
@@ -63,9 +67,13 @@ def validate_api_key(
         server_fallback: Whether leaving the key unset is an option (the server's own key
             then applies); false where a key is required.
 
+    Returns:
+        The key, now remembered for scrubbing (see :func:`~weaviate_jina_ext._secrets.remember_key`).
+
     Raises:
-        InvalidJinaKeyError: The key is not a string, is empty, or contains whitespace or
-            control characters. The message never includes the key itself.
+        InvalidJinaKeyError: The key is not a string, is empty, or contains anything but
+            visible ASCII (whitespace, control or non-ASCII characters). The message never
+            includes the key itself.
     """
     if not isinstance(key, str):
         msg = f"{source} must be a str, got {type(key).__name__}; {_how_to_set(parameter)}"
@@ -74,16 +82,16 @@ def validate_api_key(
         fallback = ", or leave it unset to use the server's key" if server_fallback else ""
         msg = f"{source} is empty; {_how_to_set(parameter)}{fallback}"
         raise InvalidJinaKeyError(msg)
-    bad = [c for c in key if c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F or not c.isprintable()]
+    # Only visible ASCII can be sent in an HTTP header or gRPC metadata as is.
+    bad = [c for c in key if not "!" <= c <= "~"]
     if bad:
-        kinds = (
-            "whitespace" if all(c.isspace() for c in bad) else "whitespace or control characters"
-        )
         msg = (
-            f"{source} contains {kinds} ({len(bad)} character(s)); a Jina key is a single "
-            f"printable token such as 'jina_…'. Check for a trailing newline or copy/paste damage"
+            f"{source} contains {_kinds(bad)} ({len(bad)} character(s)); a Jina key is a "
+            f"single printable token such as 'jina_…' (ASCII letters, digits and punctuation). "
+            f"Check for a trailing newline or copy/paste damage"
         )
         raise InvalidJinaKeyError(msg)
+    remember_key(key)
     return key
 
 

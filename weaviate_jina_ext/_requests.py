@@ -1,7 +1,8 @@
 """What the Jina client sends: checked arguments, request bodies, and inputs split over requests.
 
-A call's arguments are validated against the model catalogue before anything is sent, and
-its inputs are split by item count and by an estimated token budget. The result is a
+A call's arguments are validated before anything is sent (the model is looked up in the
+catalogue once, and its entry judges task and dimensions through
+:mod:`weaviate_jina_ext._rules`), and its inputs are split by item count and by an estimated token budget. The result is a
 :class:`_Plan`: the requests to send and how to turn their answers into the call's result.
 Nothing here does I/O; the sync and async clients send the plan's requests.
 """
@@ -18,13 +19,18 @@ from weaviate_jina_ext._catalogue import (
     JinaModelInfo,
     ModelKind,
     UnknownModelWarning,
-    check_dimensions,
-    check_task,
     lookup_model,
 )
-from weaviate_jina_ext._checks import positive_int
-from weaviate_jina_ext._exceptions import InvalidDimensionsError, InvalidTaskError, JinaConfigError
+from weaviate_jina_ext._exceptions import InvalidTaskError, JinaConfigError
 from weaviate_jina_ext._responses import _finish_embeddings, _finish_multivectors, _finish_rerank
+from weaviate_jina_ext._rules import (
+    flag,
+    optional_flag,
+    optional_positive_int,
+    valid_dimensions,
+    valid_model_name,
+    valid_task,
+)
 from weaviate_jina_ext._wire import (
     EMBEDDINGS_PATH,
     MULTI_VECTOR_PATH,
@@ -46,6 +52,8 @@ _MULTI_VECTOR_KINDS: Final[tuple[ModelKind, ...]] = ("multi-vector",)
 _RERANK_KINDS: Final[tuple[ModelKind, ...]] = ("reranker", "multi-vector")
 
 _R = TypeVar("_R")
+#: What ``None`` means for the optional flags of ``embed`` (shown in their errors).
+_NOT_SENT: Final = "None: not sent"
 
 
 class AutoTask(enum.Enum):
@@ -117,12 +125,11 @@ class _RequestPlanner:
     ) -> _Plan[EmbeddingResult]:
         info = _model_info(model, _EMBEDDING_KINDS, "embed")
         items = _check_texts(texts, "texts")
-        resolved_task = _resolve_task(info, task)
-        check_task(model, resolved_task)
-        _check_dimensions(model, dimensions)
-        _check_flag("normalized", normalized, optional=True)
-        _check_flag("late_chunking", late_chunking, optional=True)
-        _check_flag("truncate", truncate, optional=True)
+        resolved_task = valid_task(_resolve_task(info, task), info)
+        valid_dimensions(dimensions, info)
+        optional_flag("normalized", normalized, none_means=_NOT_SENT)
+        optional_flag("late_chunking", late_chunking, none_means=_NOT_SENT)
+        optional_flag("truncate", truncate, none_means=_NOT_SENT)
         base: dict[str, Any] = {"model": model, "embedding_type": "float"}
         optional = {
             "task": resolved_task,
@@ -145,8 +152,8 @@ class _RequestPlanner:
         # Mirrors text2vec-jinaai only: multi2vec-jinaai sends other bodies for CLIP models.
         info = _model_info(model, ("text-embedding",), "embed_for_weaviate")
         items = _check_texts(texts, "texts")
-        _check_dimensions(model, dimensions)
-        _check_flag("query", query, optional=False)
+        valid_dimensions(dimensions, info)
+        flag("query", query)
         spans = self._spans(items, info, truncate=False, late_chunking=False)
         calls = tuple(
             _Call(
@@ -172,7 +179,7 @@ class _RequestPlanner:
     ) -> _Plan[MultiVectorResult]:
         info = _model_info(model, _MULTI_VECTOR_KINDS, "embed_multivector")
         items = _check_texts(texts, "texts")
-        _check_dimensions(model, dimensions)
+        valid_dimensions(dimensions, info)
         if input_type not in (None, "query", "document"):
             msg = (
                 f"input_type={input_type!r} is not valid; allowed: 'query', 'document' or None "
@@ -204,9 +211,8 @@ class _RequestPlanner:
         info = _model_info(model, _RERANK_KINDS, "rerank")
         _check_query(query)
         docs = _check_texts(documents, "documents")
-        if top_n is not None:
-            positive_int("top_n", top_n)
-        _check_flag("return_documents", return_documents, optional=False)
+        optional_positive_int("top_n", top_n)
+        flag("return_documents", return_documents)
         # Every document is scored together with the query, so each carries its tokens.
         query_tokens = estimate_tokens(query)
         spans = _split(
@@ -285,18 +291,8 @@ class _RequestPlanner:
             raise JinaConfigError(msg)
         return [(0, len(estimates))]
 
-    # -- sending support --------------------------------------------------------------
-
 
 # --------------------------------------------------------------------------- argument checks and splitting
-
-
-def _check_flag(name: str, value: object, *, optional: bool) -> None:
-    if isinstance(value, bool) or (optional and value is None):
-        return
-    allowed = "True, False or None (None: not sent)" if optional else "True or False"
-    msg = f"{name}={value!r} must be {allowed}"
-    raise JinaConfigError(msg)
 
 
 def _check_query(query: object) -> None:
@@ -328,10 +324,7 @@ def _model_info(model: object, kinds: tuple[ModelKind, ...], method: str) -> Jin
     the planner directly (sync or async: an awaited coroutine's frame links back to the
     awaiting frame).
     """
-    if not isinstance(model, str) or not model:
-        msg = f"model={model!r} must be a non-empty model name such as 'jina-embeddings-v3'"
-        raise JinaConfigError(msg)
-    info = lookup_model(model)
+    info = lookup_model(valid_model_name(model))
     if info is None:
         msg = (
             f"model={model!r} is not in weaviate-jina-ext's catalogue; it is sent to the API "
@@ -363,15 +356,6 @@ def _resolve_task(info: JinaModelInfo | None, task: object) -> str | None:
         msg = f"task={task!r} must be a str, None (send no task) or AUTO_TASK"
         raise InvalidTaskError(msg)
     return task
-
-
-def _check_dimensions(model: str, dimensions: object) -> None:
-    if dimensions is None:
-        return
-    if isinstance(dimensions, bool) or not isinstance(dimensions, int) or dimensions < 1:
-        msg = f"dimensions={dimensions!r} must be a positive int, or None for the model's default"
-        raise InvalidDimensionsError(msg)
-    check_dimensions(model, dimensions)
 
 
 def _split(estimates: Sequence[int], *, max_items: int, max_tokens: int) -> list[tuple[int, int]]:

@@ -26,6 +26,8 @@ from weaviate_jina_ext._results import (
     RerankResult,
     TokenUsage,
 )
+from weaviate_jina_ext._rules import is_int, is_number
+from weaviate_jina_ext._secrets import scrub_text
 from weaviate_jina_ext._wire import RERANK_PATH
 
 if TYPE_CHECKING:
@@ -101,9 +103,9 @@ def _usage(payload: dict[str, Any]) -> TokenUsage:
     if not isinstance(usage, dict):
         return TokenUsage()
     total = usage.get("total_tokens")
-    total_i = total if isinstance(total, int) else 0
+    total_i = total if is_int(total) else 0
     prompt = usage.get("prompt_tokens")
-    return TokenUsage(total_i, prompt if isinstance(prompt, int) else total_i)
+    return TokenUsage(total_i, prompt if is_int(prompt) else total_i)
 
 
 def _data_in_order(call: _Call, payload: dict[str, Any], fields: tuple[str, ...]) -> list[Any]:
@@ -115,7 +117,7 @@ def _data_in_order(call: _Call, payload: dict[str, Any], fields: tuple[str, ...]
     slots: list[object] = [None] * call.count
     for item in data:
         index: object = item.get("index") if isinstance(item, dict) else None
-        if not isinstance(index, int) or not 0 <= index < call.count or slots[index] is not None:
+        if not is_int(index) or not 0 <= index < call.count or slots[index] is not None:
             what = f"a data item with a missing, repeated or out-of-range index ({index!r})"
             raise _malformed(call, what)
         vector = next((item[f] for f in fields if isinstance(item.get(f), list)), None)
@@ -126,10 +128,11 @@ def _data_in_order(call: _Call, payload: dict[str, Any], fields: tuple[str, ...]
 
 
 def _response_model(payloads: list[dict[str, Any]], requested: str) -> str:
+    """The model the API named (cleared of keys: a proxy may echo anything), else the requested."""
     for payload in payloads:
         model = payload.get("model")
         if isinstance(model, str) and model:
-            return model
+            return scrub_text(model)
     return requested
 
 
@@ -175,12 +178,7 @@ def _finish_rerank(
                 raise _malformed(call, f"a result that is not an object ({type(item).__name__})")
             index: object = item.get("index")
             score: object = item.get("relevance_score")
-            if (
-                not isinstance(index, int)
-                or not 0 <= index < call.count
-                or isinstance(score, bool)
-                or not isinstance(score, int | float)
-            ):
+            if not is_int(index) or not 0 <= index < call.count or not is_number(score):
                 what = f"a result without a valid index and relevance_score ({index!r}, {score!r})"
                 raise _malformed(call, what)
             position = call.start + index

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from weaviate.classes.query import Filter
 from weaviate.exceptions import WeaviateBaseError
 
+from weaviate_jina_ext._compat import connection_credentials
 from weaviate_jina_ext._import._chunks import _Chunk, _Group, _RetryLaterError
 from weaviate_jina_ext._import._core import (
     _WAIT_INITIAL,
@@ -25,6 +26,7 @@ from weaviate_jina_ext._import._core import (
 )
 from weaviate_jina_ext._import._types import ImportObject, ImportReport
 from weaviate_jina_ext._import._validate import _Settings
+from weaviate_jina_ext._secrets import remember_keys, scrub_text
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -72,6 +74,7 @@ async def async_import_objects(
         wait_initial=wait_initial,
         wait_max=wait_max,
     )
+    remember_keys(connection_credentials(collection))  # cleared from every reason and log
     core = _Core(collection.name, settings)
     if not await collection.exists():
         raise core.missing_collection()
@@ -154,8 +157,10 @@ class _AsyncRunner:
             found = await self._collection.query.fetch_objects(
                 filters=Filter.by_id().contains_any(ids), limit=len(ids), return_properties=[]
             )
-        except WeaviateBaseError:
-            _logger.debug("skip_existing look-up failed; sending the whole chunk", exc_info=True)
+        except WeaviateBaseError as exc:
+            _logger.debug(
+                "skip_existing look-up failed (%s); sending the whole chunk", scrub_text(str(exc))
+            )
             return []
         return [obj.uuid for obj in found.objects]
 

@@ -24,6 +24,7 @@ from weaviate.exceptions import (
     WeaviateInvalidInputError,
 )
 
+from weaviate_jina_ext._exceptions import ImportAbortCause
 from weaviate_jina_ext._import._reasons import _scrub
 
 
@@ -44,6 +45,11 @@ class _Verdict:
     kind: _Kind
     reason: str
     fix: str = ""
+
+    @property
+    def cause(self) -> ImportAbortCause:
+        """Why an import stopped on this verdict (``ImportAbortedError.cause``), by its fix."""
+        return _ABORT_CAUSES.get(self.fix, "other")
 
 
 # --------------------------------------------------------------------------- what Weaviate writes, what to advise
@@ -98,6 +104,16 @@ _FIX_PERMISSION: Final = (
     "the Weaviate user may not write to this collection. Grant it data create and update "
     "permissions, then re-run the same input"
 )
+#: Each fix an import can stop with, and the cause callers see (``ImportAbortedError.cause``).
+_ABORT_CAUSES: Final[dict[str, ImportAbortCause]] = {
+    _FIX_KEY: "auth",
+    _FIX_NO_KEY: "missing_key",
+    _FIX_BALANCE: "payment",
+    _FIX_MODULE: "missing_module",
+    _FIX_COLLECTION: "collection_gone",
+    _FIX_CLOSED: "closed_client",
+    _FIX_PERMISSION: "permission",
+}
 
 
 # --------------------------------------------------------------------------- the table

@@ -206,7 +206,9 @@ class _Core:
             f"({report.stored} stored, {len(report.failed)} not): {verdict.fix}. "
             f"Cause: {verdict.reason}"
         )
-        return ImportAbortedError(message, report=report, reason=verdict.reason)
+        return ImportAbortedError(
+            message, report=report, reason=verdict.reason, cause=verdict.cause
+        )
 
     def missing_collection(self) -> ImportAbortedError:
         self.stop(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from weaviate_jina_ext._exceptions import JinaConfigError
 from weaviate_jina_ext._import._validate import _InvalidObjectError
+from weaviate_jina_ext._rules import is_int
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -79,7 +80,7 @@ def _derive(properties: Mapping[str, Any], id_key: object) -> UUID:
 def _key_text(key: object, where: str) -> str:
     if isinstance(key, str):
         return key
-    if isinstance(key, int | uuid_lib.UUID) and not isinstance(key, bool):
+    if is_int(key) or isinstance(key, uuid_lib.UUID):
         return str(key)
     try:
         return json.dumps(

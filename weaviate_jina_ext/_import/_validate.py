@@ -8,14 +8,20 @@ or a :class:`~weaviate_jina_ext.FailedObject` (later).
 
 from __future__ import annotations
 
-import numbers
 import uuid as uuid_lib
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence, Sized
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from weaviate_jina_ext._checks import positive_int, positive_seconds
 from weaviate_jina_ext._exceptions import JinaConfigError
+from weaviate_jina_ext._rules import (
+    flag,
+    is_int,
+    is_number,
+    optional_flag,
+    positive_int,
+    positive_seconds,
+)
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -35,10 +41,6 @@ class _InvalidObjectError(Exception):
         self.message = message
         self.uuid = uuid
         self.properties: Mapping[str, Any] = {} if properties is None else properties
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _is_array(value: object) -> bool:
@@ -62,9 +64,9 @@ def _check_vector_value(value: object, what: str) -> None:
     if size == 0:
         msg = f"has an empty {what}; {hint}, or leave it None to let Weaviate vectorize"
         raise _InvalidObjectError(msg)
-    if _is_number(first):
+    if is_number(first):
         return
-    if _is_array(first) and len(first) > 0 and _is_number(first[0]):  # type: ignore[arg-type,index]
+    if _is_array(first) and len(first) > 0 and is_number(first[0]):  # type: ignore[arg-type,index]
         return
     msg = f"has {what} whose first element is {type(first).__name__}, not a number; {hint}"
     raise _InvalidObjectError(msg)
@@ -156,17 +158,11 @@ class _Settings:
                 f"properties returning a key, or None to derive ids from all properties"
             )
             raise JinaConfigError(msg)
-        if progress is not None and not isinstance(progress, bool):
-            msg = f"progress={progress!r} must be True, False or None (a bar only on a terminal)"
-            raise JinaConfigError(msg)
-        if total is not None and (
-            isinstance(total, bool) or not isinstance(total, int) or total < 0
-        ):
+        bar = optional_flag("progress", progress, none_means="a bar only on a terminal")
+        if total is not None and (not is_int(total) or total < 0):
             msg = f"total={total!r} must be the number of objects (an int, 0 or more) or None"
             raise JinaConfigError(msg)
-        if not isinstance(skip_existing, bool):
-            msg = f"skip_existing={skip_existing!r} must be True or False"
-            raise JinaConfigError(msg)
+        skip = flag("skip_existing", skip_existing)
         if total is None and isinstance(objects, Sized):
             total = len(objects)
         return cls(
@@ -174,10 +170,10 @@ class _Settings:
             batch_size=positive_int("batch_size", batch_size),
             max_attempts=positive_int("max_attempts", max_attempts),
             max_retry_time=positive_seconds("max_retry_time", max_retry_time),
-            progress=progress,
+            progress=bar,
             total=total,
             concurrency=positive_int("concurrency", concurrency),
-            skip_existing=skip_existing,
+            skip_existing=skip,
             wait_initial=positive_seconds("wait_initial", wait_initial),
             wait_max=positive_seconds("wait_max", wait_max),
         )
