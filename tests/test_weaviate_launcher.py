@@ -376,6 +376,7 @@ def test_missing_binary_without_go_says_what_to_do(tmp_path: Path) -> None:
         "github.com/weaviate/weaviate/cmd/weaviate-server@v1.39.3"
     ) in message
     assert "WEAVIATE_URL" in message
+    assert "start a Docker engine with Compose v2" in message  # the other way out
 
 
 def test_build_can_be_disabled(tmp_path: Path) -> None:

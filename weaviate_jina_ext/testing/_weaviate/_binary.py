@@ -84,8 +84,9 @@ def _install_hint(version: str, target: Path) -> str:
         f"(gcc) so it can be built there with:\n"
         f"    GOBIN={target.parent} CGO_ENABLED=1 go install {WEAVIATE_GO_PACKAGE}@v{version}\n"
         "or run `python -m weaviate_jina_ext.testing._weaviate --ensure-binary`. "
-        "Alternatively set WEAVIATE_URL to a running Weaviate, or use a machine with a "
-        "Docker engine."
+        "Alternatively set WEAVIATE_URL to a running Weaviate, or start a Docker engine with "
+        "Compose v2 and use the docker backend (--weaviate-backend docker), which needs no Go "
+        "where the official image can be pulled."
     )
 
 
