@@ -119,6 +119,7 @@ class _AsyncRunner:
     def __init__(self, collection: CollectionAsync[Any, Any], core: _Core) -> None:
         self._collection = collection
         self._core = core
+        self._in_hand: _Chunk | None = None  # a chunk made from the input, not yet started
         self._stop = asyncio.Event()
         core.on_stop(self._stop.set)
 
@@ -137,25 +138,9 @@ class _AsyncRunner:
 
     async def run(self, objects: Iterable[object] | AsyncIterable[object]) -> None:
         core = self._core
-        limit = core.settings.concurrency
         pending: set[asyncio.Task[_Chunk]] = set()
         try:
-            stopped = False
-            async for raw in _aiterate(objects, core):
-                chunk = core.add(raw)
-                if chunk is None:
-                    continue
-                while len(pending) >= limit:
-                    await self._settle(pending)
-                if core.stopped:
-                    core.finish(_cancelled(chunk, core))
-                    stopped = True
-                    break
-                pending.add(asyncio.create_task(self._run_chunk(chunk)))
-            if not stopped:
-                last = core.flush()
-                if last is not None:
-                    pending.add(asyncio.create_task(self._run_chunk(last)))
+            await self._feed(objects, pending)
             while pending:
                 await self._settle(pending)
         except BaseException as exc:
@@ -169,6 +154,31 @@ class _AsyncRunner:
             while pending:
                 await self._settle(pending, reraise=False)
             raise
+        finally:
+            if self._in_hand is not None:
+                core.finish(_cancelled(self._in_hand, core))
+
+    async def _feed(
+        self,
+        objects: Iterable[object] | AsyncIterable[object],
+        pending: set[asyncio.Task[_Chunk]],
+    ) -> None:
+        """Read the input into chunks and start them, ``concurrency`` at a time."""
+        core = self._core
+        async for raw in _aiterate(objects, core):
+            self._in_hand = core.add(raw)
+            if self._in_hand is None:
+                continue
+            while len(pending) >= core.settings.concurrency:
+                await self._settle(pending)
+            if core.stopped:
+                return
+            pending.add(asyncio.create_task(self._run_chunk(self._in_hand)))
+            self._in_hand = None
+        self._in_hand = core.flush()
+        if self._in_hand is not None:
+            pending.add(asyncio.create_task(self._run_chunk(self._in_hand)))
+            self._in_hand = None
 
     async def _settle(self, pending: set[asyncio.Task[_Chunk]], *, reraise: bool = True) -> None:
         done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)

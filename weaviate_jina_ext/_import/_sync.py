@@ -184,6 +184,7 @@ class _SyncRunner:
     def __init__(self, collection: Collection[Any, Any], core: _Core) -> None:
         self._collection = collection
         self._core = core
+        self._in_hand: _Chunk | None = None  # a chunk made from the input, not yet started
 
     def start(self) -> None:
         """Before reading the input: the collection exists; read its vectors."""
@@ -200,24 +201,12 @@ class _SyncRunner:
 
     def run(self, objects: Iterable[object]) -> None:
         core = self._core
-        limit = core.settings.concurrency
         pending: set[Future[_Chunk]] = set()
-        with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="jina-import") as pool:
+        with ThreadPoolExecutor(
+            max_workers=core.settings.concurrency, thread_name_prefix="jina-import"
+        ) as pool:
             try:
-                for raw in core.read(objects):
-                    chunk = core.add(raw)
-                    if chunk is None:
-                        continue
-                    while len(pending) >= limit:
-                        self._settle(pending, FIRST_COMPLETED)
-                    if core.stopped:
-                        core.finish(_cancelled(chunk, core))
-                        break
-                    pending.add(pool.submit(self._run_chunk, chunk))
-                else:
-                    last = core.flush()
-                    if last is not None:
-                        pending.add(pool.submit(self._run_chunk, last))
+                self._feed(objects, pending, pool)
                 while pending:
                     self._settle(pending, FIRST_COMPLETED)
             except BaseException as exc:
@@ -228,6 +217,29 @@ class _SyncRunner:
                 while pending:  # chunks stop at their next check; count what they did
                     self._settle(pending, FIRST_COMPLETED, reraise=False)
                 raise
+            finally:
+                if self._in_hand is not None:
+                    core.finish(_cancelled(self._in_hand, core))
+
+    def _feed(
+        self, objects: Iterable[object], pending: set[Future[_Chunk]], pool: ThreadPoolExecutor
+    ) -> None:
+        """Read the input into chunks and start them, ``concurrency`` at a time."""
+        core = self._core
+        for raw in core.read(objects):
+            self._in_hand = core.add(raw)
+            if self._in_hand is None:
+                continue
+            while len(pending) >= core.settings.concurrency:
+                self._settle(pending, FIRST_COMPLETED)
+            if core.stopped:
+                return
+            pending.add(pool.submit(self._run_chunk, self._in_hand))
+            self._in_hand = None
+        self._in_hand = core.flush()
+        if self._in_hand is not None:
+            pending.add(pool.submit(self._run_chunk, self._in_hand))
+            self._in_hand = None
 
     def _settle(self, pending: set[Future[_Chunk]], when: str, *, reraise: bool = True) -> None:
         done, _ = wait(pending, return_when=when)

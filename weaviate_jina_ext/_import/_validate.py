@@ -185,7 +185,8 @@ def _value_problem(value: object, path: str) -> str | None:  # noqa: PLR0911 - o
         for key, item in value.items():
             if not isinstance(key, str):
                 return f"{path} with a key {key!r} of type {type(key).__name__}; keys must be str"
-            problem = _text_problem(key, f"{path}.{key}") or _value_problem(item, f"{path}.{key}")
+            where = f"{path}[{key!r}]"  # repr: a key with a lone surrogate stays printable
+            problem = _text_problem(key, where) or _value_problem(item, where)
             if problem is not None:
                 return problem
         return None
