@@ -484,6 +484,25 @@ def test_every_object_read_is_accounted_for_async(
 # --------------------------------------------------------------------------- 2. wrong client
 
 
+def test_first_chunk_error_carries_a_report_of_what_was_read() -> None:
+    """A JinaConfigError for an object of the first chunk: nothing sent, every read object listed."""
+    fake = Fake()
+    with pytest.raises(JinaConfigError) as info:
+        run(fake, [*items(3), "not an object", *items(3, start=3)])
+    report = info.value.report  # type: ignore[attr-defined]
+    assert report.total == 4
+    assert report.stored == 0
+    assert [f.index for f in report.failed] == [0, 1, 2, 3]
+    assert fake.calls == []
+
+
+def test_a_client_instead_of_a_collection_is_named() -> None:
+    """Passing something without data.insert_many says a collection is needed."""
+    sync, _ = _real_clients()
+    with pytest.raises(JinaConfigError, match=r"needs a collection, e\.g\. client\.collections"):
+        import_objects(sync, items(1))
+
+
 def test_closed_client_before_the_import_raises_import_aborted() -> None:
     """A client closed before the import gives ImportAbortedError, not the client's own error."""
     fake = Fake()

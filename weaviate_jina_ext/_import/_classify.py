@@ -17,6 +17,7 @@ import struct
 from dataclasses import dataclass
 from typing import Final
 
+import httpx
 from weaviate.exceptions import (
     InsufficientPermissionsError,
     WeaviateBaseError,
@@ -106,6 +107,9 @@ _NETWORK_TEXT = re.compile(
     re.IGNORECASE,
 )
 _ALL_FAILED_PREFIX = "Here is the set of all errors: "
+#: What a call to Weaviate raises when it got no answer: the client's own errors, and the
+#: transport errors it lets through (a REST call to a server that died raises httpx's).
+_UNREACHABLE_ERRORS: Final = (WeaviateBaseError, httpx.TransportError, OSError)
 
 _FIX_KEY: Final = (
     "Jina rejected the API key Weaviate sent. Pass the right key to the connect helper with "
@@ -189,7 +193,7 @@ _EXCEPTION_RULES: Final[tuple[tuple[type[Exception] | tuple[type[Exception], ...
         _Rule("bad-object-data", _Kind.SPLIT),
     ),
     # gRPC unavailable/deadline, retries exhausted, connection lost: nothing was judged.
-    ((WeaviateBaseError, OSError), _Rule("weaviate-unreachable", _Kind.TRANSIENT, outage=True)),
+    (_UNREACHABLE_ERRORS, _Rule("weaviate-unreachable", _Kind.TRANSIENT, outage=True)),
 )
 
 

@@ -138,9 +138,9 @@ class _Core:
             item = self._prepare(index, raw)
         except _InvalidObjectError as exc:
             message = f"objects[{index}] {exc.message}"
+            self._reject(index, exc.uuid, message, exc.properties)
             if not self._emitted:
                 raise JinaConfigError(message) from None
-            self._reject(index, exc.uuid, message, exc.properties)
             return None
         too_long = self._too_long(item)
         if too_long is not None:
@@ -200,13 +200,20 @@ class _Core:
             )
             raise _InvalidObjectError(msg)
         props = _check_properties(properties)
-        _check_values(props)
+        bad_value: _InvalidObjectError | None = None
+        try:
+            _check_values(props)
+        except _InvalidObjectError as exc:
+            bad_value = exc  # reported with the object's id, when one can be derived
         try:
             _check_vector(vector)
             self._check_covered(vector)
             uid = _given_uuid(given) if given is not None else _derive(props, self.settings.id_key)
         except _InvalidObjectError as exc:
-            raise _InvalidObjectError(exc.message, properties=props) from None
+            message = (bad_value or exc).message
+            raise _InvalidObjectError(message, properties=props) from None
+        if bad_value is not None:
+            raise _InvalidObjectError(bad_value.message, uuid=uid, properties=props)
         if uid.int in self._seen:
             msg = (
                 f"has the id {uid} of an earlier object in this input; give each object a "

@@ -13,14 +13,11 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 from weaviate.classes.query import Filter
-from weaviate.exceptions import (
-    UnexpectedStatusCodeError,
-    WeaviateBaseError,
-    WeaviateClosedClientError,
-)
+from weaviate.exceptions import UnexpectedStatusCodeError, WeaviateClosedClientError
 
 from weaviate_jina_ext._import._breaker import DEFAULT_BREAKER_AFTER, _Gate
 from weaviate_jina_ext._import._chunks import _Chunk, _Group, _RetryLaterError
+from weaviate_jina_ext._import._classify import _UNREACHABLE_ERRORS
 from weaviate_jina_ext._import._core import (
     _WAIT_INITIAL,
     _WAIT_MAX,
@@ -312,7 +309,7 @@ class _SyncRunner:
         if self._core.settings.verify:
             try:
                 found = self._read_back(chunk.stored_uuids())
-            except WeaviateBaseError as exc:
+            except _UNREACHABLE_ERRORS as exc:
                 chunk.reject(self._core.unreadable(chunk, exc))
                 return
             chunk.reject(self._core.unusable(chunk, found))
@@ -328,7 +325,7 @@ class _SyncRunner:
         core = self._core
         try:
             now = self._targets()
-        except WeaviateBaseError:
+        except _UNREACHABLE_ERRORS:
             _logger.debug("collection config unreadable; going on", exc_info=True)
             return True
         why = core.changed(now)
@@ -359,7 +356,7 @@ class _SyncRunner:
             found = self._collection.query.fetch_objects(
                 filters=Filter.by_id().contains_any(ids), limit=len(ids), return_properties=[]
             )
-        except WeaviateBaseError:
+        except _UNREACHABLE_ERRORS:
             _logger.debug("skip_existing look-up failed; sending the whole chunk", exc_info=True)
             return []
         return [obj.uuid for obj in found.objects]

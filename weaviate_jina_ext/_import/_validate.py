@@ -231,6 +231,13 @@ def _check_collection(collection: object, *, want_async: bool) -> None:
     """The collection is of the kind the runner drives: sync for one, async for the other."""
     from weaviate.collections import Collection, CollectionAsync  # noqa: PLC0415 - light import
 
+    helper = "async_import_objects" if want_async else "import_objects"
+    if not callable(getattr(getattr(collection, "data", None), "insert_many", None)):
+        msg = (
+            f"{helper} needs a collection, e.g. client.collections.use(name), got "
+            f"{type(collection).__name__}"
+        )
+        raise JinaConfigError(msg)
     exists = getattr(collection, "exists", None)
     is_async = isinstance(collection, CollectionAsync) or (
         not isinstance(collection, Collection) and inspect.iscoroutinefunction(exists)
