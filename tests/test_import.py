@@ -92,6 +92,16 @@ class StubData:
         return sum(len(c) for c in self.calls)
 
 
+def jina_config() -> Any:
+    """What ``collection.config.get()`` returns for a collection vectorized by Jina."""
+    vectorizer = SimpleNamespace(
+        vectorizer="text2vec-jinaai",
+        model={"model": "jina-embeddings-v3", "dimensions": 32},
+        source_properties=None,
+    )
+    return SimpleNamespace(vector_config={"default": SimpleNamespace(vectorizer=vectorizer)})
+
+
 class StubCollection:
     """Just enough of ``weaviate.collections.Collection`` for the import helper."""
 
@@ -101,6 +111,7 @@ class StubCollection:
         self.data = StubData(respond)
         self._exists = exists
         self.query = SimpleNamespace(fetch_objects=self._fetch_objects)
+        self.config = SimpleNamespace(get=jina_config)
 
     def exists(self) -> bool:
         return self._exists
@@ -120,6 +131,7 @@ class AsyncStubCollection:
         self._sync = StubCollection(respond, exists=exists)
         self.data = SimpleNamespace(insert_many=self._insert_many)
         self.query = SimpleNamespace(fetch_objects=self._fetch_objects)
+        self.config = SimpleNamespace(get=self._config)
 
     @property
     def stub(self) -> StubData:
@@ -135,6 +147,9 @@ class AsyncStubCollection:
 
     async def _fetch_objects(self, **kwargs: Any) -> Any:
         return self._sync.query.fetch_objects(**kwargs)
+
+    async def _config(self) -> Any:
+        return jina_config()
 
 
 def run(collection: StubCollection, objects: Any, **kwargs: Any) -> ImportReport:

@@ -661,6 +661,7 @@ class _EchoCollection:
         self._connection = SimpleNamespace(additional_headers={"X-Jinaai-Api-Key": key})
         self.data = _EchoData(message)
         self.query = SimpleNamespace(fetch_objects=self._fetch_objects)
+        self.config = SimpleNamespace(get=_jina_config)
         self._message = message
 
     def exists(self) -> bool:
@@ -668,6 +669,16 @@ class _EchoCollection:
 
     def _fetch_objects(self, **kwargs: Any) -> Any:
         raise WeaviateBaseError(f"lookup failed: {self._message}")
+
+
+def _jina_config() -> Any:
+    """What ``collection.config.get()`` returns for a collection vectorized by Jina."""
+    vectorizer = SimpleNamespace(
+        vectorizer="text2vec-jinaai",
+        model={"model": "jina-embeddings-v3", "dimensions": 32},
+        source_properties=None,
+    )
+    return SimpleNamespace(vector_config={"default": SimpleNamespace(vectorizer=vectorizer)})
 
 
 IMPORT_ECHOES = [

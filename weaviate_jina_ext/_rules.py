@@ -40,6 +40,7 @@ __all__ = [
     "is_positive_int",
     "optional_flag",
     "optional_positive_int",
+    "optional_positive_seconds",
     "positive_int",
     "positive_seconds",
     "valid_base_url",
@@ -103,6 +104,19 @@ def positive_seconds(name: str, value: object) -> float:
     """Return ``value`` as float seconds if it is a positive number (bools refused), else raise."""
     if not is_number(value) or not value > 0:
         msg = f"{name}={value!r} must be a positive number of seconds"
+        raise JinaConfigError(msg)
+    return float(value)
+
+
+def optional_positive_seconds(name: str, value: object, *, none_means: str) -> float | None:
+    """:func:`positive_seconds`, with ``None`` accepted (and returned).
+
+    ``none_means`` says, in the message, what ``None`` does.
+    """
+    if value is None:
+        return None
+    if not is_number(value) or not value > 0:
+        msg = f"{name}={value!r} must be a positive number of seconds, or None {none_means}"
         raise JinaConfigError(msg)
     return float(value)
 

@@ -13,9 +13,12 @@ chunks, reads the error Weaviate attached to each object, and:
 * reports what failed for a permanent reason (an input too long, a property of the wrong
   type) at once, with Weaviate's message, without retrying it;
 * stops with one :class:`ImportAbortedError` when retrying is pointless for everything (a
-  wrong or missing key, an empty Jina balance, a missing module or collection);
+  wrong or missing key, an empty Jina balance, a missing module or collection, a closed
+  client, the collection deleted or re-created mid-import, or every send failing for an
+  outage for ``breaker_after`` seconds: the circuit breaker);
 * returns an :class:`ImportReport`: how many objects were stored and every object that was
-  not, with its position in the input and why.
+  not, with its position in the input and why. However the import ends, the report covers
+  every object read (an exception carries it as ``.report``).
 
 Ids are deterministic when the caller gives none (UUID5 of a caller-chosen key, or of the
 properties), so objects are upserted: re-running the same input after a crash or a partial
@@ -31,9 +34,14 @@ how they send, wait and run chunks concurrently.
 
 * ``_types``: :class:`ImportObject`, :class:`FailedObject`, :class:`ImportReport`;
 * ``_ids``: :func:`derive_uuid` and reading given ids;
-* ``_validate``: checks of the arguments and of each input object;
-* ``_classify``: the verdict on each failure (retry, report, isolate or stop), one table;
+* ``_validate``: checks of the arguments and of each input object (shape, property values,
+  text UTF-8 cannot encode);
+* ``_targets``: the collection's target vectors (Jina or not, model, length), read from its
+  config: objects without a vector, over-long texts, stored vectors, re-created collections;
+* ``_classify``: the verdict on each failure (retry, report, isolate, check or stop), one
+  table;
 * ``_reasons``: failure reasons as shown to users (keys masked, length capped);
+* ``_breaker``: the circuit breaker across chunks;
 * ``_chunks``: one chunk's state machine, from first send to final outcome;
 * ``_core``: input into chunks, the report, stopping, retries and the progress bar;
 * ``_sync`` / ``_async``: :func:`import_objects` and :func:`async_import_objects`.
@@ -43,12 +51,14 @@ from __future__ import annotations
 
 from weaviate_jina_ext._exceptions import ImportAbortedError, ImportIncompleteError
 from weaviate_jina_ext._import._async import async_import_objects
+from weaviate_jina_ext._import._breaker import DEFAULT_BREAKER_AFTER
 from weaviate_jina_ext._import._core import DEFAULT_CONCURRENCY
 from weaviate_jina_ext._import._ids import derive_uuid
 from weaviate_jina_ext._import._sync import import_objects
 from weaviate_jina_ext._import._types import FailedObject, ImportObject, ImportReport
 
 __all__ = [
+    "DEFAULT_BREAKER_AFTER",
     "DEFAULT_CONCURRENCY",
     "FailedObject",
     "ImportAbortedError",

@@ -3,6 +3,11 @@
 A chunk holds ``batch_size`` objects. It hands out groups to send, reads the verdict on each
 object, stores, retries later, isolates culprits by splitting, or fails objects, and keeps
 its own counts for the core to add up. It does no I/O: the runners send what it hands out.
+
+Every object of a chunk ends in exactly one of ``stored``, ``skipped`` or ``failed``: when
+the import stops, what waits (queued, to retry, or in a send whose answer never came) is
+failed with the reason; stored objects found later to be unusable (written into a collection
+deleted meanwhile, or stored with a bad vector) move from stored to failed.
 """
 
 from __future__ import annotations
@@ -56,10 +61,14 @@ class _Group:
 
 
 class _RetryLaterError(Exception):
-    """Some objects of a chunk failed transiently: stamina waits, then the chunk goes on."""
+    """Some objects of a chunk failed transiently: the chunk waits, then goes on.
 
-    def __init__(self, count: int, reason: str) -> None:
+    ``round`` is the number of rounds sent so far (1 after the first), for the backoff.
+    """
+
+    def __init__(self, count: int, reason: str, round_: int) -> None:
         super().__init__(f"{count} objects to retry after: {_short(reason, 200)}")
+        self.round = round_
 
 
 class _Chunk:
@@ -77,7 +86,21 @@ class _Chunk:
     unknown model, say): the whole group is reported and that reason is not split again.
     """
 
-    __slots__ = ("_core", "_later", "_queue", "failed", "items", "retried", "skipped", "stored")
+    __slots__ = (
+        "_core",
+        "_in_flight",
+        "_later",
+        "_queue",
+        "_rounds",
+        "_stored_items",
+        "error",
+        "failed",
+        "items",
+        "pause",
+        "retried",
+        "skipped",
+        "stored",
+    )
 
     def __init__(self, core: _Core, items: list[_Item]) -> None:
         self._core = core
@@ -88,6 +111,13 @@ class _Chunk:
         self.failed: list[FailedObject] = []
         self._queue: deque[list[_Group]] = deque([[_Group(items)]])
         self._later: list[_Item] = []
+        self._stored_items: list[_Item] = []
+        self._in_flight: list[_Group] | None = None
+        self._rounds = 0
+        #: Seconds to wait before the next round (set between rounds by the core).
+        self.pause = 0.0
+        #: An exception no verdict explains (a bug), raised by the runner once counted.
+        self.error: BaseException | None = None
 
     def uuids(self) -> list[UUID]:
         return [item.uuid for item in self.items]
@@ -99,17 +129,30 @@ class _Chunk:
         self.skipped = len(self.items) - len(keep)
         self._queue = deque([[_Group(keep)]]) if keep else deque()
 
+    def has_pending(self) -> bool:
+        """Whether groups wait to be sent in this round."""
+        return bool(self._queue)
+
     def next_send(self) -> list[_Group] | None:
+        """The next groups to send (marked in flight until :meth:`absorb`), or ``None``."""
         if not self._queue:
             return None
         unit = self._queue.popleft()
         for group in unit:
             for item in group.items:
                 item.attempts += 1
+        self._in_flight = unit
         return unit
 
-    def absorb(self, unit: list[_Group], results: Sequence[BatchObjectReturn | Exception]) -> None:
+    def absorb(
+        self, unit: list[_Group], results: Sequence[BatchObjectReturn | Exception]
+    ) -> str | None:
+        """Settle the answers to a unit; the reason when every object failed for an outage."""
         verdicts = [self._verdicts(g, r) for g, r in zip(unit, results, strict=True)]
+        self._in_flight = None
+        flat = [v for vs in verdicts for v in vs]
+        outages = [v.reason for v in flat if v is not None and v.outage]
+        outage = outages[0] if flat and len(outages) == len(flat) else None
         probe = unit[0].probe
         if probe is not None and len(unit) == 2 and all(_all_shared(vs, probe) for vs in verdicts):
             self._core.note_systemic(probe)
@@ -117,20 +160,24 @@ class _Chunk:
                 for item, verdict in zip(group.items, group_verdicts, strict=True):
                     assert verdict is not None
                     self._fail(item, verdict)
-            return
+            return None
         for group, group_verdicts in zip(unit, verdicts, strict=True):
             self._settle(group, group_verdicts)
+        return outage
 
     def end_round(self) -> None:
+        """Raise :class:`_RetryLaterError` if objects wait for another round (and set the pause)."""
+        self._rounds += 1
         if self._later:
             items, self._later = self._later, []
             self._queue.append([_Group(items)])
-            raise _RetryLaterError(len(items), items[0].last_reason)
+            self.pause = self._core.backoff(self._rounds)
+            raise _RetryLaterError(len(items), items[0].last_reason, self._rounds)
 
     def settle_leftovers(self) -> None:
         """Retries ran out, or the import stopped while these objects waited."""
         if self._core.stopped:
-            self.cancel(self._core.stop_reason())
+            self.cancel(self._core.stop_reason(), retryable=self._core.stop_retryable)
             return
         while self._queue:
             for group in self._queue.popleft():
@@ -138,18 +185,63 @@ class _Chunk:
                     reason = f"{item.last_reason} (gave up after {item.attempts} attempts)"
                     self._fail(item, _Verdict(_Kind.TRANSIENT, reason))
 
-    def cancel(self, why: str) -> None:
-        """The import stopped: report what was not settled as not stored."""
+    def cancel(self, why: str, *, retryable: bool) -> None:
+        """The import stopped: report what was not settled as not stored.
+
+        Objects of a send whose answer never came (the runner was cancelled or interrupted
+        while it was under way) may or may not have been written: they are reported failed
+        and retryable, since re-sending them is an upsert.
+        """
+        unknown = [i for g in self._in_flight or [] for i in g.items]
         pending = [i for unit in self._queue for g in unit for i in g.items] + self._later
         self._queue.clear()
         self._later = []
+        self._in_flight = None
+        for item in unknown:
+            reason = (
+                f"sent, but the import stopped before Weaviate answered ({why}): it may or "
+                f"may not be stored; re-running the same input stores it once"
+            )
+            self._fail(item, _Verdict(_Kind.TRANSIENT, reason))
         for item in pending:
             reason = (
                 f"{item.last_reason} (not retried: {why})"
                 if item.last_reason
                 else f"not sent: {why}"
             )
-            self._fail(item, _Verdict(_Kind.PERMANENT, reason))
+            self._fail(item, _Verdict(_Kind.TRANSIENT if retryable else _Kind.PERMANENT, reason))
+
+    def revoke(self, why: str) -> None:
+        """The objects stored so far went into a collection that is gone: they are failed."""
+        for item in self._stored_items:
+            self._fail(item, _Verdict(_Kind.PERMANENT, f"written, but {why}"))
+        self.stored -= len(self._stored_items)
+        self._stored_items = []
+
+    def stored_uuids(self) -> list[UUID]:
+        return [item.uuid for item in self._stored_items]
+
+    def reject(self, problems: Mapping[int, str]) -> None:
+        """Stored objects whose read-back failed the check (``verify=True``) become failures.
+
+        ``problems`` maps ``uuid.int`` to what is wrong. They are retryable: re-running the
+        same input without ``skip_existing`` vectorizes them again.
+        """
+        if not problems:
+            return
+        keep: list[_Item] = []
+        for item in self._stored_items:
+            problem = problems.get(item.uuid.int)
+            if problem is None:
+                keep.append(item)
+                continue
+            reason = (
+                f"stored, but {problem}; re-run the same input without skip_existing=True "
+                f"to vectorize it again"
+            )
+            self._fail(item, _Verdict(_Kind.TRANSIENT, reason))
+        self.stored -= len(self._stored_items) - len(keep)
+        self._stored_items = keep
 
     # -- internals
 
@@ -175,7 +267,9 @@ class _Chunk:
         for item, verdict in zip(group.items, verdicts, strict=True):
             if verdict is None:
                 self.stored += 1
-            elif verdict.kind is _Kind.TRANSIENT:
+                self._stored_items.append(item)
+            elif verdict.kind is _Kind.TRANSIENT or verdict.kind is _Kind.GONE:
+                # A collection that may be gone is checked before the next round's sends.
                 item.last_reason = verdict.reason
                 if not item.retried:
                     item.retried = True

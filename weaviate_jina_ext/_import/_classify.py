@@ -3,8 +3,10 @@
 Weaviate reports failures as text: a per-object error message (often quoting the status Jina
 answered), or an exception ``insert_many`` raised for a whole group. Each is judged into a
 :class:`_Verdict`: retry later (transient), report (permanent), isolate the culprit by
-splitting (shared, split) or stop the import (abort, with the fix to show). The rules below
-are the only place these decisions are made.
+splitting (shared, split), check that the collection is still the one the import started
+with (gone) or stop the import (abort, with the fix to show). The rules below are the only
+place these decisions are made; each rule has a name, and the tests hold one real message
+per rule.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import struct
 from dataclasses import dataclass
 from typing import Final
 
+import httpx
 from weaviate.exceptions import (
     InsufficientPermissionsError,
     WeaviateBaseError,
@@ -35,16 +38,36 @@ class _Kind(enum.Enum):
     PERMANENT = "permanent"  # report it
     SHARED = "shared"  # Jina refused the whole request: isolate the culprit by splitting
     SPLIT = "split"  # the send failed as a whole for an unknown object: split to find it
+    GONE = "gone"  # the collection may have been deleted: check it, then retry or stop
     ABORT = "abort"  # stop the import
 
 
 @dataclass(frozen=True, slots=True)
+class _Rule:
+    """One entry of the table: its name, the verdict's kind and, to stop, the fix to show.
+
+    ``outage`` marks transient failures that mean a server is down or unreachable (as
+    opposed to pacing, such as a rate limit): only those count towards the circuit breaker.
+    """
+
+    name: str
+    kind: _Kind
+    fix: str = ""
+    outage: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class _Verdict:
-    """The judgement on an object: what to do, why (scrubbed) and, to stop, the fix to show."""
+    """The judgement on an object: what to do, why (scrubbed) and, to stop, the fix to show.
+
+    ``rule`` names the table entry that decided; ``outage`` is that entry's flag.
+    """
 
     kind: _Kind
     reason: str
     fix: str = ""
+    rule: str = ""
+    outage: bool = False
 
     @property
     def cause(self) -> ImportAbortCause:
@@ -65,15 +88,34 @@ _COLLECTION_MISSING = re.compile(
     r"collection \S+ (?:was )?not found|collection \S+ does not exist",
     re.IGNORECASE,
 )
-_TRANSIENT_TEXT = re.compile(
-    r"deadline exceeded|time ?out|timed out|connection refused|connection reset|broken pipe|"
-    r"\bEOF\b|no such host|unavailable|TLS handshake|fewer vectors than requested|"
-    r"consistency level|replica|broadcast|too many requests|rate limit|try again|"
-    r"status code: 5\d\d|connection is closing|"
-    r"rpc error: code = (?:Canceled|Unavailable|DeadlineExceeded|Aborted|ResourceExhausted)",
+#: Written while a collection is deleted under a running batch (Weaviate 1.39's
+#: ``adapters/repos/db``), or when auto-schema races to create it again. A restarting node
+#: can say some of the same, so these lead to a check of the collection, not a verdict.
+_COLLECTION_GONE = re.compile(
+    r"could not find index for class|might have been deleted in the meantime|"
+    r"collection is being deleted|already shut or dropped|"
+    r"auto-schema: create collection: class name \S+ already exists",
+    re.IGNORECASE,
+)
+#: Written by a node that is stopping or has just restarted (graceful restarts, rolling
+#: updates): the cluster has not yet resolved its peers, or requests were cancelled.
+_NODE_RESTARTING = re.compile(
+    r"resolve node name|context canceled|shutting down|connection is closing|"
+    r"rpc error: code = (?:Canceled|Unavailable|Aborted)",
+    re.IGNORECASE,
+)
+_RATE_LIMIT_TEXT = re.compile(r"too many requests|rate limit|ResourceExhausted", re.IGNORECASE)
+_REPLICA_TEXT = re.compile(r"consistency level|replica|broadcast", re.IGNORECASE)
+_NETWORK_TEXT = re.compile(
+    r"deadline exceeded|DeadlineExceeded|time ?out|timed out|connection refused|"
+    r"connection reset|broken pipe|\bEOF\b|no such host|unavailable|TLS handshake|"
+    r"fewer vectors than requested|try again|status code: 5\d\d",
     re.IGNORECASE,
 )
 _ALL_FAILED_PREFIX = "Here is the set of all errors: "
+#: What a call to Weaviate raises when it got no answer: the client's own errors, and the
+#: transport errors it lets through (a REST call to a server that died raises httpx's).
+_UNREACHABLE_ERRORS: Final = (WeaviateBaseError, httpx.TransportError, OSError)
 
 _FIX_KEY: Final = (
     "Jina rejected the API key Weaviate sent. Pass the right key to the connect helper with "
@@ -118,33 +160,43 @@ _ABORT_CAUSES: Final[dict[str, ImportAbortCause]] = {
 
 # --------------------------------------------------------------------------- the table
 
+_KEY_REFUSED: Final = _Rule("jina-key-refused", _Kind.ABORT, _FIX_KEY)
+_BALANCE: Final = _Rule("jina-balance", _Kind.ABORT, _FIX_BALANCE)
+_JINA_SERVER_ERROR: Final = _Rule("jina-server-error", _Kind.TRANSIENT, outage=True)
+_JINA_REFUSED_REQUEST: Final = _Rule("jina-refused-request", _Kind.SHARED)
+_PERMANENT: Final = _Rule("permanent", _Kind.PERMANENT)
+
 #: Jina's HTTP status, where a per-object message quotes it. A status not listed is
-#: transient from 500 up; any other is Jina refusing the whole request (one bad input, whose
-#: error Weaviate copied onto every object of the request): isolate the culprit.
-_JINA_STATUS_RULES: Final[dict[int, tuple[_Kind, str]]] = {
-    401: (_Kind.ABORT, _FIX_KEY),
-    402: (_Kind.ABORT, _FIX_BALANCE),
-    403: (_Kind.ABORT, _FIX_BALANCE),
-    200: (_Kind.TRANSIENT, ""),
-    408: (_Kind.TRANSIENT, ""),
-    425: (_Kind.TRANSIENT, ""),
-    429: (_Kind.TRANSIENT, ""),
+#: transient from 500 up (``jina-server-error``); any other is Jina refusing the whole
+#: request (one bad input, whose error Weaviate copied onto every object of the request):
+#: isolate the culprit (``jina-refused-request``).
+_JINA_STATUS_RULES: Final[dict[int, _Rule]] = {
+    401: _KEY_REFUSED,
+    402: _BALANCE,
+    403: _BALANCE,
+    200: _Rule("jina-malformed-answer", _Kind.TRANSIENT, outage=True),
+    408: _Rule("jina-timeout", _Kind.TRANSIENT, outage=True),
+    425: _Rule("jina-too-early", _Kind.TRANSIENT),
+    429: _Rule("jina-rate-limit", _Kind.TRANSIENT),
 }
-#: Per-object messages that quote no Jina status, checked in order; none matching: permanent.
-_MESSAGE_RULES: Final[tuple[tuple[re.Pattern[str], _Kind, str], ...]] = (
-    (_NO_KEY, _Kind.ABORT, _FIX_NO_KEY),
-    (_MODULE_MISSING, _Kind.ABORT, _FIX_MODULE),
-    (_COLLECTION_MISSING, _Kind.ABORT, _FIX_COLLECTION),
-    (_TRANSIENT_TEXT, _Kind.TRANSIENT, ""),
+#: Per-object messages that quote no Jina status, checked in order; none matching:
+#: ``permanent``.
+_MESSAGE_RULES: Final[tuple[tuple[re.Pattern[str], _Rule], ...]] = (
+    (_NO_KEY, _Rule("no-key", _Kind.ABORT, _FIX_NO_KEY)),
+    (_MODULE_MISSING, _Rule("module-missing", _Kind.ABORT, _FIX_MODULE)),
+    (_COLLECTION_GONE, _Rule("collection-gone", _Kind.GONE, _FIX_COLLECTION)),
+    (_COLLECTION_MISSING, _Rule("collection-missing", _Kind.ABORT, _FIX_COLLECTION)),
+    (_NODE_RESTARTING, _Rule("node-restarting", _Kind.TRANSIENT, outage=True)),
+    (_RATE_LIMIT_TEXT, _Rule("rate-limit", _Kind.TRANSIENT)),
+    (_REPLICA_TEXT, _Rule("replica-unreachable", _Kind.TRANSIENT, outage=True)),
+    (_NETWORK_TEXT, _Rule("network", _Kind.TRANSIENT, outage=True)),
 )
 #: Exceptions ``insert_many`` raised for a whole group, checked in order (after
 #: ``WeaviateInsertManyAllFailedError``, judged by the messages it carries); none matching:
 #: re-raised, since an unknown type is a bug, not a condition.
-_EXCEPTION_RULES: Final[
-    tuple[tuple[type[Exception] | tuple[type[Exception], ...], _Kind, str], ...]
-] = (
-    (WeaviateClosedClientError, _Kind.ABORT, _FIX_CLOSED),
-    (InsufficientPermissionsError, _Kind.ABORT, _FIX_PERMISSION),
+_EXCEPTION_RULES: Final[tuple[tuple[type[Exception] | tuple[type[Exception], ...], _Rule], ...]] = (
+    (WeaviateClosedClientError, _Rule("client-closed", _Kind.ABORT, _FIX_CLOSED)),
+    (InsufficientPermissionsError, _Rule("no-permission", _Kind.ABORT, _FIX_PERMISSION)),
     # Raised by the client while packing the request: some object's data is wrong.
     (
         (
@@ -154,15 +206,27 @@ _EXCEPTION_RULES: Final[
             ValueError,
             struct.error,
         ),
-        _Kind.SPLIT,
-        "",
+        _Rule("bad-object-data", _Kind.SPLIT),
     ),
     # gRPC unavailable/deadline, retries exhausted, connection lost: nothing was judged.
-    ((WeaviateBaseError, OSError), _Kind.TRANSIENT, ""),
+    (_UNREACHABLE_ERRORS, _Rule("weaviate-unreachable", _Kind.TRANSIENT, outage=True)),
 )
 
 
+def _rule_names() -> list[str]:
+    """Every rule's name, in table order (for the tests: one real message per rule)."""
+    rules = [*_JINA_STATUS_RULES.values(), _JINA_SERVER_ERROR, _JINA_REFUSED_REQUEST]
+    rules += [rule for _, rule in _MESSAGE_RULES]
+    rules += [rule for _, rule in _EXCEPTION_RULES]
+    rules.append(_PERMANENT)
+    return list(dict.fromkeys(rule.name for rule in rules))
+
+
 # --------------------------------------------------------------------------- judging
+
+
+def _verdict(rule: _Rule, reason: str) -> _Verdict:
+    return _Verdict(rule.kind, reason, rule.fix, rule.name, rule.outage)
 
 
 def _classify_message(message: str) -> _Verdict:
@@ -170,13 +234,12 @@ def _classify_message(message: str) -> _Verdict:
     reason = _scrub(message)
     if match := _JINA_STATUS.search(message) or _PARSE_STATUS.search(message):
         status = int(match.group(1))
-        unlisted = (_Kind.TRANSIENT if status >= 500 else _Kind.SHARED, "")
-        kind, fix = _JINA_STATUS_RULES.get(status, unlisted)
-        return _Verdict(kind, reason, fix)
-    for pattern, kind, fix in _MESSAGE_RULES:
+        unlisted = _JINA_SERVER_ERROR if status >= 500 else _JINA_REFUSED_REQUEST
+        return _verdict(_JINA_STATUS_RULES.get(status, unlisted), reason)
+    for pattern, rule in _MESSAGE_RULES:
         if pattern.search(message):
-            return _Verdict(kind, reason, fix)
-    return _Verdict(_Kind.PERMANENT, reason)
+            return _verdict(rule, reason)
+    return _verdict(_PERMANENT, reason)
 
 
 def _classify_exception(exc: Exception) -> _Verdict:
@@ -187,9 +250,9 @@ def _classify_exception(exc: Exception) -> _Verdict:
     reason = _scrub(str(exc))
     if isinstance(exc, WeaviateInsertManyAllFailedError):
         return _classify_all_failed(exc, reason)
-    for types, kind, fix in _EXCEPTION_RULES:
+    for types, rule in _EXCEPTION_RULES:
         if isinstance(exc, types):
-            return _Verdict(kind, reason, fix)
+            return _verdict(rule, reason)
     raise exc
 
 
@@ -200,11 +263,14 @@ def _classify_all_failed(exc: WeaviateInsertManyAllFailedError, reason: str) -> 
     body = text[start + len(_ALL_FAILED_PREFIX) :] if start >= 0 else text
     verdicts = [_classify_message(m) for m in dict.fromkeys(body.split("\n")) if m.strip()]
     if not verdicts:
-        return _Verdict(_Kind.TRANSIENT, reason)
-    for verdict in verdicts:
-        if verdict.kind is _Kind.ABORT:
-            return verdict
-    kinds = {v.kind for v in verdicts}
-    if len(kinds) == 1:
-        return _Verdict(kinds.pop(), "; ".join(v.reason for v in verdicts))
-    return _Verdict(_Kind.SPLIT, "; ".join(v.reason for v in verdicts))
+        return _Verdict(_Kind.TRANSIENT, reason, rule="weaviate-unreachable", outage=True)
+    for kind in (_Kind.ABORT, _Kind.GONE):
+        for verdict in verdicts:
+            if verdict.kind is kind:
+                return verdict
+    joined = "; ".join(v.reason for v in verdicts)
+    if len({v.kind for v in verdicts}) == 1:
+        first = verdicts[0]
+        outage = all(v.outage for v in verdicts)
+        return _Verdict(first.kind, joined, first.fix, first.rule, outage)
+    return _Verdict(_Kind.SPLIT, joined, rule="bad-object-data")

@@ -1,30 +1,40 @@
 """What both runners share and involves no I/O: input into chunks, the report, stopping, retries.
 
-The sync and async runners read the input through :meth:`_Core.add`, run the chunks it
-returns, and hand each settled chunk back to :meth:`_Core.finish`; the core builds the
-report, remembers why the import stopped, and shows the progress bar.
+The sync and async runners read the input through :meth:`_Core.read` and :meth:`_Core.add`,
+run the chunks it returns, and hand each settled chunk back to :meth:`_Core.finish`; the
+core builds the report, remembers why the import stopped (and whether what it left unsent
+can simply be re-run), owns the circuit breaker and the backoff, and shows the progress bar.
+
+However an import ends (all sent, stopped by a verdict or the breaker, the input raising,
+an interrupt, a bug) the report covers every object read: ``stored + skipped + failed ==
+total``. :meth:`_Core.ending` turns the exception that ended it into the one to raise, with
+the report attached.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import random
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 import stamina
 
 from weaviate_jina_ext._exceptions import ImportAbortedError, JinaConfigError
+from weaviate_jina_ext._import._breaker import _Breaker
 from weaviate_jina_ext._import._chunks import _Chunk, _Item, _RetryLaterError
-from weaviate_jina_ext._import._classify import _FIX_COLLECTION, _Kind, _Verdict
+from weaviate_jina_ext._import._classify import _FIX_CLOSED, _FIX_COLLECTION, _Kind, _Verdict
 from weaviate_jina_ext._import._ids import _derive, _given_uuid
-from weaviate_jina_ext._import._reasons import _short
+from weaviate_jina_ext._import._reasons import _scrub, _short
+from weaviate_jina_ext._import._targets import _Targets
 from weaviate_jina_ext._import._types import FailedObject, ImportObject, ImportReport
 from weaviate_jina_ext._import._validate import (
     _check_properties,
+    _check_values,
     _check_vector,
     _InvalidObjectError,
     _Settings,
@@ -48,6 +58,32 @@ DEFAULT_CONCURRENCY: Final = 4
 _WAIT_INITIAL: Final = 0.5
 _WAIT_MAX: Final = 30.0
 
+_FIX_BREAKER: Final = (
+    "no send could get through (Weaviate or Jina is down or unreachable), so the import "
+    "stopped instead of retrying every chunk on its own (breaker_after= sets how long to "
+    "wait, None turns this off). Check that both are up, then re-run the same input: what "
+    "is stored is not stored twice, and skip_existing=True does not send it again"
+)
+_FIX_GONE: Final = (
+    "the collection was deleted (or re-created) while the import ran; Weaviate's auto-schema "
+    "re-creates a deleted collection without its vectorizer on the next write, so the import "
+    "stopped rather than store objects without vectors there. Objects stored before went with "
+    "the old collection. Create it again with its Jina vectorizer, then re-run the same input"
+)
+_FIX_INPUT: Final = (
+    "the input raised an exception while it was read (see __cause__). Fix the input, then "
+    "re-run it: what is stored is not stored twice, and skip_existing=True does not send it "
+    "again"
+)
+
+
+class _InputError(Exception):
+    """The caller's iterable raised ``original`` while it was read."""
+
+    def __init__(self, original: Exception) -> None:
+        super().__init__(str(original))
+        self.original = original
+
 
 class _Core:
     """Everything both runners share that involves no I/O: input, ids, report, stopping."""
@@ -66,11 +102,29 @@ class _Core:
         self._lock = threading.Lock()
         self._systemic: set[str] = set()
         self._abort: _Verdict | None = None
+        self._retryable_stop = True
+        self._why_interrupted = "the import was interrupted"
         self._stopped = threading.Event()
+        self._on_stop: list[Callable[[], None]] = []
         self._bar: tqdm[NoReturn] | None = None
         self._started = time.perf_counter()
+        self.breaker = _Breaker(settings.breaker_after)
+        #: The collection's vectors, read before the first send (``None``: not read yet).
+        self.targets: _Targets | None = None
 
     # -- input
+
+    def read(self, objects: Iterable[object]) -> Iterator[object]:
+        """The caller's objects; an exception the iterable raises becomes :class:`_InputError`."""
+        iterator = iter(objects)
+        while True:
+            try:
+                raw = next(iterator)
+            except StopIteration:
+                return
+            except Exception as exc:
+                raise _InputError(exc) from exc
+            yield raw
 
     def add(self, raw: object) -> _Chunk | None:
         """Take the next input object; return a chunk when one is full.
@@ -84,24 +138,45 @@ class _Core:
             item = self._prepare(index, raw)
         except _InvalidObjectError as exc:
             message = f"objects[{index}] {exc.message}"
+            self._reject(index, exc.uuid, message, exc.properties)
             if not self._emitted:
                 raise JinaConfigError(message) from None
-            self._failed.append(
-                FailedObject(
-                    index=index,
-                    uuid=exc.uuid,
-                    reason=message,
-                    retryable=False,
-                    attempts=0,
-                    properties=exc.properties,
-                )
-            )
-            self._advance(1)
+            return None
+        too_long = self._too_long(item)
+        if too_long is not None:
+            self._reject(index, item.uuid, f"objects[{index}] {too_long}", item.properties)
             return None
         self._buffer.append(item)
         if len(self._buffer) >= self.settings.batch_size:
             return self._emit()
         return None
+
+    def _reject(self, index: int, uid: Any, reason: str, properties: Mapping[str, Any]) -> None:  # noqa: ANN401 - a UUID
+        self._failed.append(
+            FailedObject(
+                index=index,
+                uuid=uid,
+                reason=reason,
+                retryable=False,
+                attempts=0,
+                properties=properties,
+            )
+        )
+        self._advance(1)
+
+    def _too_long(self, item: _Item) -> str | None:
+        """Why Jina would refuse the object's text as too long, when that is certain."""
+        if self.targets is None:
+            return None
+        found = self.targets.over_long(item.properties)
+        if found is None:
+            return None
+        target, words = found
+        return (
+            f"has {words} words to vectorize for vector {target.name!r}, so at least {words} "
+            f"tokens: over {target.model}'s limit of {target.max_tokens} tokens, which Jina "
+            f"would refuse (Weaviate's Jina modules do not truncate); shorten or split the text"
+        )
 
     def flush(self) -> _Chunk | None:
         """The last, partial chunk, if any."""
@@ -125,11 +200,20 @@ class _Core:
             )
             raise _InvalidObjectError(msg)
         props = _check_properties(properties)
+        bad_value: _InvalidObjectError | None = None
+        try:
+            _check_values(props)
+        except _InvalidObjectError as exc:
+            bad_value = exc  # reported with the object's id, when one can be derived
         try:
             _check_vector(vector)
+            self._check_covered(vector)
             uid = _given_uuid(given) if given is not None else _derive(props, self.settings.id_key)
         except _InvalidObjectError as exc:
-            raise _InvalidObjectError(exc.message, properties=props) from None
+            message = (bad_value or exc).message
+            raise _InvalidObjectError(message, properties=props) from None
+        if bad_value is not None:
+            raise _InvalidObjectError(bad_value.message, uuid=uid, properties=props)
         if uid.int in self._seen:
             msg = (
                 f"has the id {uid} of an earlier object in this input; give each object a "
@@ -138,6 +222,29 @@ class _Core:
             raise _InvalidObjectError(msg, uuid=uid, properties=props)
         self._seen.add(uid.int)
         return _Item(index, uid, props, vector)
+
+    def _check_covered(self, vector: object) -> None:
+        """Refuse an object that would be stored without a vector (unless allowed)."""
+        if self.targets is None or self.settings.allow_no_vectorizer:
+            return
+        missing = self.targets.uncovered(vector)
+        if not missing:
+            return
+        target = missing[0]
+        has = (
+            "has no vectorizer"
+            if target.module == "none"
+            else f"is vectorized by {target.module}, not by a Jina module"
+        )
+        msg = (
+            f"carries no vector for {target.name!r}, and the collection's vector "
+            f"{target.name!r} {has}: Weaviate would store the object without it. Give the "
+            f"vector (ImportObject(vector=...)), or create the collection with a Jina "
+            f"vectorizer for it (vector_config=JinaConfigure.Vectors.text2vec_jinaai("
+            f"name={target.name!r}, ...)), or pass allow_no_vectorizer=True to import such "
+            f"objects as they are"
+        )
+        raise _InvalidObjectError(msg)
 
     # -- results
 
@@ -158,7 +265,7 @@ class _Core:
                         index=item.index,
                         uuid=item.uuid,
                         reason=f"not sent: {why}",
-                        retryable=False,
+                        retryable=self.stop_retryable,
                         attempts=0,
                         properties=item.properties,
                     )
@@ -216,27 +323,130 @@ class _Core:
         )
         return self.aborted_error(self.report())
 
+    def closed_client(self, exc: Exception) -> ImportAbortedError:
+        """The client was closed before the import could start."""
+        self.stop(_Verdict(_Kind.ABORT, _scrub(str(exc)), _FIX_CLOSED, "client-closed"))
+        return self.aborted_error(self.report())
+
+    def ending(self, exc: BaseException) -> BaseException:
+        """The exception to raise for one that ended the import, carrying the report.
+
+        The input raising becomes an :class:`ImportAbortedError` (the original is its
+        ``__cause__``); anything else (an interrupt, a cancelled task, a bug) is raised as it
+        is, with the report as its ``report`` attribute.
+        """
+        if isinstance(exc, ImportAbortedError):
+            return exc
+        report = self.report()
+        if isinstance(exc, _InputError):
+            error = self.aborted_error(report)
+            error.__cause__ = exc.original  # the runner raises it ``from`` this
+            return error
+        with contextlib.suppress(AttributeError, TypeError):
+            exc.report = report  # type: ignore[attr-defined]
+        return exc
+
     # -- stopping (thread-safe)
 
-    def stop(self, verdict: _Verdict) -> None:
+    def stop(self, verdict: _Verdict, *, retryable: bool = False) -> None:
+        """Stop the import for ``verdict``; ``retryable``: a plain re-run stores what is left."""
         with self._lock:
-            if self._abort is None:
+            first = self._abort is None
+            if first:
                 self._abort = verdict
-        self._stopped.set()
+                self._retryable_stop = retryable
+        self._signal()
 
-    def interrupt(self) -> None:
+    def trip(self) -> None:
+        """The circuit breaker tripped: no send has got through for too long."""
+        verdict = _Verdict(_Kind.ABORT, self.breaker.summary(), _FIX_BREAKER, "breaker")
+        self.stop(verdict, retryable=True)
+
+    def gone(self, why: str) -> None:
+        """The collection is no longer the one the import started with."""
+        self.stop(_Verdict(_Kind.ABORT, why, _FIX_GONE, "collection-gone"))
+
+    def input_failed(self, exc: _InputError) -> None:
+        """The caller's iterable raised: stop, leaving what was read to a re-run."""
+        original = exc.original
+        why = _scrub(f"reading the input raised {type(original).__name__}: {original}")
+        self.stop(_Verdict(_Kind.ABORT, why, _FIX_INPUT, "input"), retryable=True)
+
+    def interrupt(self, exc: BaseException | None = None) -> None:
         """Make running chunks stop quickly (the caller was interrupted)."""
+        if exc is not None:
+            self._why_interrupted = f"the import was interrupted ({type(exc).__name__})"
+        self._signal()
+
+    def wait(self, seconds: float) -> None:
+        """Sleep up to ``seconds`` in a worker thread; stopping the import cuts it short."""
+        if seconds > 0:
+            self._stopped.wait(seconds)
+
+    def on_stop(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` when the import stops (the async runner wakes its waits)."""
+        self._on_stop.append(callback)
+
+    def _signal(self) -> None:
         self._stopped.set()
+        for callback in self._on_stop:
+            callback()
 
     @property
     def stopped(self) -> bool:
         return self._stopped.is_set()
 
+    @property
+    def stop_retryable(self) -> bool:
+        """Whether objects left unsent by the stop are stored by a plain re-run."""
+        return self._abort is None or self._retryable_stop
+
     def stop_reason(self) -> str:
         verdict = self._abort
         if verdict is None:
-            return "the import was interrupted"
+            return self._why_interrupted
         return f"the import was stopped ({_short(verdict.reason, 200)})"
+
+    def changed(self, now: _Targets | None) -> str | None:
+        """How the collection differs from the one the import started with, or ``None``.
+
+        ``now`` is its config read again, ``None`` when it does not exist any more.
+        """
+        if now is None:
+            return f"collection {self.name!r} was deleted while the import ran"
+        if self.targets is None or now.fingerprint == self.targets.fingerprint:
+            return None
+        before = ", ".join(f"{t.name}: {t.module}" for t in self.targets.targets)
+        after = ", ".join(f"{t.name}: {t.module}" for t in now.targets)
+        return (
+            f"collection {self.name!r} was re-created or changed while the import ran "
+            f"(vectorizers {before} -> {after})"
+        )
+
+    def unusable(self, chunk: _Chunk, vectors: Mapping[int, Mapping[str, Any]]) -> dict[int, str]:
+        """What is wrong with each stored object of ``chunk`` read back (``verify=True``).
+
+        ``vectors`` maps ``uuid.int`` to the vectors Weaviate returned; a missing object is
+        wrong too.
+        """
+        targets = self.targets.jina if self.targets is not None else ()
+        problems: dict[int, str] = {}
+        for uid in chunk.stored_uuids():
+            found = vectors.get(uid.int)
+            if found is None:
+                problems[uid.int] = "it was not found when read back"
+                continue
+            for target in targets:
+                problem = target.problem(found.get(target.name))
+                if problem is not None:
+                    problems[uid.int] = problem
+                    break
+        return problems
+
+    def unreadable(self, chunk: _Chunk, exc: Exception) -> dict[int, str]:
+        """Every stored object of ``chunk``, when they could not be read back to verify."""
+        why = f"it could not be read back to check its vectors ({_short(_scrub(str(exc)), 200)})"
+        return dict.fromkeys((uid.int for uid in chunk.stored_uuids()), why)
 
     def note_systemic(self, reason: str) -> None:
         with self._lock:
@@ -252,7 +462,9 @@ class _Core:
         """A fresh ``stamina.retry_context`` for one chunk's rounds.
 
         Only :class:`_RetryLaterError` is retried (the objects that failed transiently),
-        and only while the import has not been stopped.
+        and only while the import has not been stopped. stamina counts the attempts and the
+        time; the wait itself is the runner's (:attr:`_Chunk.pause`, see :meth:`backoff`),
+        so that stopping the import, or the breaker, cuts it short.
         """
         return stamina.retry_context(
             on=self._should_retry,
@@ -263,8 +475,26 @@ class _Core:
             wait_jitter=self.settings.wait_initial,
         )
 
-    def _should_retry(self, exc: Exception) -> bool:
-        return isinstance(exc, _RetryLaterError) and not self.stopped
+    def _should_retry(self, exc: Exception) -> bool | float:
+        if not isinstance(exc, _RetryLaterError) or self.stopped:
+            return False
+        return 0.0  # retry at once: the runner waits the chunk's pause, interruptibly
+
+    def backoff(self, rounds: int) -> float:
+        """The wait before a chunk's next round: stamina's exponential backoff with jitter.
+
+        Zero in stamina's testing mode; cut to end when the circuit breaker would trip.
+        """
+        if stamina.is_testing():
+            return 0.0
+        settings = self.settings
+        jitter = random.uniform(0, settings.wait_initial)  # noqa: S311 - jitter, not crypto
+        try:
+            wait = min(settings.wait_max, settings.wait_initial * 2.0 ** (rounds - 1) + jitter)
+        except OverflowError:
+            wait = settings.wait_max
+        limit = self.breaker.pause_limit()
+        return wait if limit is None else min(wait, limit)
 
     @contextlib.contextmanager
     def progress_bar(self) -> Iterator[None]:
@@ -311,5 +541,5 @@ def _is_terminal() -> bool:
 
 
 def _cancelled(chunk: _Chunk, core: _Core) -> _Chunk:
-    chunk.cancel(core.stop_reason())
+    chunk.cancel(core.stop_reason(), retryable=core.stop_retryable)
     return chunk

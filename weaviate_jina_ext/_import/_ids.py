@@ -40,8 +40,8 @@ def derive_uuid(
       whitespace, dates in ISO 8601, bytes in base64), so equal properties give equal ids.
 
     Raises:
-        JinaConfigError: The key property is missing or ``None``, or the key cannot be
-            written as JSON.
+        JinaConfigError: The key property is missing or ``None``, the key cannot be
+            written as JSON, or it holds text UTF-8 cannot encode (a lone surrogate).
     """
     try:
         return _derive(properties, id_key)
@@ -74,7 +74,17 @@ def _derive(properties: Mapping[str, Any], id_key: object) -> UUID:
     if key is None:
         msg = f"{where} is None, which cannot identify an object; give it a value or choose another id_key"
         raise _InvalidObjectError(msg)
-    return uuid_lib.uuid5(uuid_lib.NAMESPACE_DNS, _key_text(key, where))
+    text = _key_text(key, where)
+    try:
+        return uuid_lib.uuid5(uuid_lib.NAMESPACE_DNS, text)
+    except UnicodeEncodeError as exc:
+        msg = (
+            f"{where} cannot be turned into an id: it holds text that is not valid Unicode "
+            f"({exc.reason}: {text[exc.start : exc.end]!r} at position {exc.start} of the key); "
+            f"replace it (e.g. text.encode('utf-8', 'replace').decode()), or give "
+            f"ImportObject(uuid=...)"
+        )
+        raise _InvalidObjectError(msg) from None
 
 
 def _key_text(key: object, where: str) -> str:
