@@ -306,6 +306,7 @@ def test_input_raising_ends_with_an_exact_report() -> None:
     with pytest.raises(ImportAbortedError, match="reading the input raised ValueError") as info:
         run(fake, source(), batch_size=50, concurrency=2)
     assert isinstance(info.value.__cause__, ValueError)
+    assert info.value.cause == "input"
     assert_exact(info.value.report, fake, read)
     assert all(f.retryable for f in info.value.report.failed)
 
@@ -510,6 +511,7 @@ def test_closed_client_before_the_import_raises_import_aborted() -> None:
     with pytest.raises(ImportAbortedError, match=r"client\.connect\(\)") as info:
         run(fake, items(3))
     assert info.value.report.total == 0
+    assert info.value.cause == "closed_client"
 
 
 def _real_clients() -> tuple[Any, Any]:
@@ -620,6 +622,7 @@ def test_collection_deleted_between_chunks_is_never_written_again() -> None:
     with pytest.raises(ImportAbortedError, match=r"was deleted while the import ran") as info:
         run(fake, source(), batch_size=25, concurrency=1)
     assert not fake.present, "a write re-created the deleted collection"
+    assert info.value.cause == "collection_gone"
     report = info.value.report
     assert report.stored + len(report.failed) == report.total
     assert "Create it again with its Jina vectorizer" in str(info.value)
@@ -918,6 +921,7 @@ def test_breaker_stops_an_import_against_a_dead_server_on_time(
     assert all(f.retryable for f in report.failed)
     assert "UNAVAILABLE" in info.value.reason
     assert "breaker_after=" in str(info.value)
+    assert info.value.cause == "unavailable"
 
 
 def test_breaker_lets_a_short_outage_pass() -> None:

@@ -82,7 +82,9 @@ __all__ = [
 #: key to send), ``"payment"`` (402/403: no balance), ``"missing_module"`` (the server lacks
 #: the collection's Jina module), ``"collection_gone"`` (the collection does not exist),
 #: ``"closed_client"`` (the Weaviate client is closed), ``"permission"`` (the Weaviate user
-#: may not write), ``"other"`` (a reason not listed here).
+#: may not write), ``"unavailable"`` (the circuit breaker: Weaviate or Jina stayed
+#: unreachable), ``"input"`` (the caller's iterable raised), ``"other"`` (a reason not
+#: listed here).
 ImportAbortCause = Literal[
     "auth",
     "missing_key",
@@ -91,6 +93,8 @@ ImportAbortCause = Literal[
     "collection_gone",
     "closed_client",
     "permission",
+    "unavailable",
+    "input",
     "other",
 ]
 

@@ -146,6 +146,23 @@ _FIX_PERMISSION: Final = (
     "the Weaviate user may not write to this collection. Grant it data create and update "
     "permissions, then re-run the same input"
 )
+_FIX_BREAKER: Final = (
+    "no send could get through (Weaviate or Jina is down or unreachable), so the import "
+    "stopped instead of retrying every chunk on its own (breaker_after= sets how long to "
+    "wait, None turns this off). Check that both are up, then re-run the same input: what "
+    "is stored is not stored twice, and skip_existing=True does not send it again"
+)
+_FIX_GONE: Final = (
+    "the collection was deleted (or re-created) while the import ran; Weaviate's auto-schema "
+    "re-creates a deleted collection without its vectorizer on the next write, so the import "
+    "stopped rather than store objects without vectors there. Objects stored before went with "
+    "the old collection. Create it again with its Jina vectorizer, then re-run the same input"
+)
+_FIX_INPUT: Final = (
+    "the input raised an exception while it was read (see __cause__). Fix the input, then "
+    "re-run it: what is stored is not stored twice, and skip_existing=True does not send it "
+    "again"
+)
 #: Each fix an import can stop with, and the cause callers see (``ImportAbortedError.cause``).
 _ABORT_CAUSES: Final[dict[str, ImportAbortCause]] = {
     _FIX_KEY: "auth",
@@ -155,6 +172,9 @@ _ABORT_CAUSES: Final[dict[str, ImportAbortCause]] = {
     _FIX_COLLECTION: "collection_gone",
     _FIX_CLOSED: "closed_client",
     _FIX_PERMISSION: "permission",
+    _FIX_BREAKER: "unavailable",
+    _FIX_GONE: "collection_gone",
+    _FIX_INPUT: "input",
 }
 
 

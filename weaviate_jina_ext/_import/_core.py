@@ -27,7 +27,15 @@ import stamina
 from weaviate_jina_ext._exceptions import ImportAbortedError, JinaConfigError
 from weaviate_jina_ext._import._breaker import _Breaker
 from weaviate_jina_ext._import._chunks import _Chunk, _Item, _RetryLaterError
-from weaviate_jina_ext._import._classify import _FIX_CLOSED, _FIX_COLLECTION, _Kind, _Verdict
+from weaviate_jina_ext._import._classify import (
+    _FIX_BREAKER,
+    _FIX_CLOSED,
+    _FIX_COLLECTION,
+    _FIX_GONE,
+    _FIX_INPUT,
+    _Kind,
+    _Verdict,
+)
 from weaviate_jina_ext._import._ids import _derive, _given_uuid
 from weaviate_jina_ext._import._reasons import _scrub, _short
 from weaviate_jina_ext._import._targets import _Targets
@@ -57,24 +65,6 @@ DEFAULT_CONCURRENCY: Final = 4
 #: Weaviate does not pass Jina's ``Retry-After`` on, so the wait is exponential with jitter.
 _WAIT_INITIAL: Final = 0.5
 _WAIT_MAX: Final = 30.0
-
-_FIX_BREAKER: Final = (
-    "no send could get through (Weaviate or Jina is down or unreachable), so the import "
-    "stopped instead of retrying every chunk on its own (breaker_after= sets how long to "
-    "wait, None turns this off). Check that both are up, then re-run the same input: what "
-    "is stored is not stored twice, and skip_existing=True does not send it again"
-)
-_FIX_GONE: Final = (
-    "the collection was deleted (or re-created) while the import ran; Weaviate's auto-schema "
-    "re-creates a deleted collection without its vectorizer on the next write, so the import "
-    "stopped rather than store objects without vectors there. Objects stored before went with "
-    "the old collection. Create it again with its Jina vectorizer, then re-run the same input"
-)
-_FIX_INPUT: Final = (
-    "the input raised an exception while it was read (see __cause__). Fix the input, then "
-    "re-run it: what is stored is not stored twice, and skip_existing=True does not send it "
-    "again"
-)
 
 
 class _InputError(Exception):
