@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import warnings
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypedDict
 
 from weaviate_jina_ext._exceptions import WeaviateBackendError
 from weaviate_jina_ext.testing._weaviate._cluster import weaviate_cluster, weaviate_process
@@ -36,6 +36,29 @@ if TYPE_CHECKING:
 
 #: Names accepted by :func:`start_weaviate` (``"auto"`` tries the others in this order).
 BACKENDS: Final = ("auto", "existing", "docker", "process")
+
+
+class _Settings(TypedDict):
+    """What every launcher applies, passed on as given."""
+
+    extra_env: Mapping[str, str] | None
+    modules: Iterable[str] | None
+    jina_api_key: str | None
+    startup_timeout: float
+
+
+def _settings(
+    extra_env: Mapping[str, str] | None,
+    modules: Iterable[str] | None,
+    jina_api_key: str | None,
+    startup_timeout: float,
+) -> _Settings:
+    return _Settings(
+        extra_env=extra_env,
+        modules=modules,
+        jina_api_key=jina_api_key,
+        startup_timeout=startup_timeout,
+    )
 
 
 #: Fallback warnings already given in this process (each is given once).
@@ -145,21 +168,12 @@ def start_weaviate(
                 f"version={version!r} needs the 'process' backend or an edited compose file"
             )
             raise WeaviateBackendError(msg)
-        with docker_weaviate(
-            extra_env=extra_env,
-            modules=modules,
-            jina_api_key=jina_api_key,
-            startup_timeout=startup_timeout,
-        ) as instance:
+        settings = _settings(extra_env, modules, jina_api_key, startup_timeout)
+        with docker_weaviate(**settings) as instance:
             yield instance
     else:
-        with weaviate_process(
-            version,
-            extra_env=extra_env,
-            modules=modules,
-            jina_api_key=jina_api_key,
-            startup_timeout=startup_timeout,
-        ) as instance:
+        settings = _settings(extra_env, modules, jina_api_key, startup_timeout)
+        with weaviate_process(version, **settings) as instance:
             yield instance
 
 
@@ -183,21 +197,11 @@ def start_cluster(
             started elsewhere).
     """
     chosen = resolve_backend(backend, environ={})  # a cluster is never the existing server
+    settings = _settings(extra_env, modules, jina_api_key, startup_timeout)
     if chosen == "docker":
-        cm = docker_cluster(
-            extra_env=extra_env,
-            modules=modules,
-            jina_api_key=jina_api_key,
-            startup_timeout=startup_timeout,
-        )
+        cm = docker_cluster(**settings)
     elif chosen == "process":
-        cm = weaviate_cluster(
-            3,
-            extra_env=extra_env,
-            modules=modules,
-            jina_api_key=jina_api_key,
-            startup_timeout=startup_timeout,
-        )
+        cm = weaviate_cluster(3, **settings)
     else:
         msg = "a cluster cannot come from the 'existing' backend; use 'docker' or 'process'"
         raise WeaviateBackendError(msg)
