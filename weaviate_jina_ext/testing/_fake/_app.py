@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from weaviate_jina_ext import _wire
-from weaviate_jina_ext._keys import mask_key
+from weaviate_jina_ext._secrets import mask_credential, mask_key
 from weaviate_jina_ext.testing._fake._answers import ErrorAnswer, invalid
 from weaviate_jina_ext.testing._fake._embedder import hashing_embedder
 from weaviate_jina_ext.testing._fake._faults import FaultSchedule
@@ -59,11 +59,7 @@ from weaviate_jina_ext.testing._fake._parsing import (
     parse_rerank,
     require_dict,
 )
-from weaviate_jina_ext.testing._fake._recording import (
-    RecordedRequest,
-    RequestLog,
-    mask_authorization,
-)
+from weaviate_jina_ext.testing._fake._recording import RecordedRequest, RequestLog
 from weaviate_jina_ext.testing._http import json_response
 from weaviate_jina_ext.testing._json import dumps, loads
 
@@ -195,7 +191,7 @@ class FakeJinaApp:
         auth = lower.get("authorization")
         token = _bearer_token(auth)
         if auth is not None:
-            lower["authorization"] = mask_authorization(auth)
+            lower["authorization"] = mask_credential(auth)
         record = RecordedRequest(
             method=method.upper(),
             path=path,

@@ -11,7 +11,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Final
 
-from weaviate_jina_ext._keys import mask_key
+from weaviate_jina_ext._secrets import mask_key
 from weaviate_jina_ext.testing._errors import RigNotStartedError
 from weaviate_jina_ext.testing._fake._app import FakeJinaApp
 from weaviate_jina_ext.testing._http import LoopbackHTTPServer, LoopbackRequestHandler
