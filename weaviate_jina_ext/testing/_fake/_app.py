@@ -86,15 +86,8 @@ _PARSERS: Final[dict[str, Callable[[dict[str, Any], bool], EmbedJob | RerankJob]
 class FakeJinaApp:
     """The Jina API's embeddings, multi-vector and rerank endpoints, answered in-process.
 
-    Args:
-        api_keys: Keys accepted as ``Authorization: Bearer <key>``; ``None`` accepts any
-            non-empty key, an empty collection accepts none.
-        embed_fn: The embedder (see :class:`EmbedFn`); default :func:`hashing_embedder`.
-        faults: Failures to inject (see :class:`Faults`); change with :meth:`set_faults`.
-        rate_limit: Per-key limits to enforce (see :class:`RateLimit`).
-        strict: Reject unknown body fields (422) and unknown models (400), like the API's
-            own request schemas do.
-        max_recorded: How many recent requests :attr:`requests` keeps.
+    Takes the arguments of :class:`~weaviate_jina_ext.testing.FakeJina` (documented there,
+    on the public class) but ``host`` and ``port``: this core has no socket.
     """
 
     def __init__(
