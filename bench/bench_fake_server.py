@@ -26,7 +26,7 @@ import time
 
 import httpx
 
-from weaviate_jina_ext._catalogue import lookup_model
+from weaviate_jina_ext._catalogue import find_model
 
 TARGET = 20_000
 KEY = "jina_bench_key_0000"
@@ -101,7 +101,7 @@ def main() -> int:
 
     rng = random.Random(42)
     vocab = [f"w{rng.getrandbits(40):x}" for _ in range(5000)]
-    info = lookup_model(args.model)
+    info = find_model(args.model)
     extra = {"task": "retrieval.passage"} if info and "retrieval.passage" in info.tasks else {}
     bodies = [
         json.dumps(

@@ -42,7 +42,7 @@ def test_get_model_unknown_lists_known() -> None:
     """get_model on an unknown name raises an error listing the known names."""
     with pytest.raises(wje.UnknownModelError, match="jina-embeddings-v3"):
         wje.get_model("jina-embeddings-v99")
-    assert wje.lookup_model("jina-embeddings-v99") is None
+    assert wje.find_model("jina-embeddings-v99") is None
 
 
 @pytest.mark.parametrize(

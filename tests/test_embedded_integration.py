@@ -11,8 +11,9 @@ from weaviate.classes.config import DataType, Property
 
 import weaviate_jina_ext as wje
 from weaviate_jina_ext import JinaConfigure
-from weaviate_jina_ext._keys import mask_key
-from weaviate_jina_ext.testing import embedded_binary_dir, pinned_version
+from weaviate_jina_ext._secrets import mask_key
+from weaviate_jina_ext.testing import embedded_binary_dir
+from weaviate_jina_ext.testing._weaviate import pinned_version
 
 if TYPE_CHECKING:
     from pathlib import Path

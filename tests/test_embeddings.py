@@ -32,10 +32,10 @@ from weaviate_jina_ext._exceptions import (
     JinaServerError,
     MissingJinaKeyError,
 )
-from weaviate_jina_ext._keys import mask_key
 from weaviate_jina_ext._requests import AUTO_TASK
 from weaviate_jina_ext._responses import _retry_after
 from weaviate_jina_ext._results import EmbeddingResult, RerankHit, TokenUsage
+from weaviate_jina_ext._secrets import mask_key
 from weaviate_jina_ext.testing import FakeJina, Faults, ScriptedResponse
 
 KEY = "jina_PLANTEDsecret0123456789XYZW"

@@ -20,7 +20,7 @@ from weaviate_jina_ext._exceptions import (
     JinaRateLimitError,
     JinaServerError,
 )
-from weaviate_jina_ext._keys import mask_key
+from weaviate_jina_ext._secrets import mask_key
 from weaviate_jina_ext._wire import weaviate_module_request
 from weaviate_jina_ext.testing._fake import FakeJina, Faults, RateLimit, ScriptedResponse
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 import weaviate_jina_ext as wje
-from weaviate_jina_ext._keys import mask_key
+from weaviate_jina_ext._secrets import mask_key
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

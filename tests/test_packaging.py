@@ -31,9 +31,46 @@ def test_testing_exports_resolve() -> None:
     """Every name weaviate_jina_ext.testing exports resolves to its object."""
     import weaviate_jina_ext.testing as testing  # noqa: PLC0415
 
+    assert testing.__all__ == sorted(testing.__all__)
     assert set(testing.__all__) == set(testing._EXPORTS)
     for name in testing.__all__:
         assert getattr(testing, name) is not None
+
+
+#: The rig's errors: exported by ``weaviate_jina_ext.testing``, not by the library's root.
+RIG_ERRORS = {
+    "ComposeFileError",
+    "RigNotStartedError",
+    "ServiceTimeoutError",
+    "WeaviateBackendError",
+    "WeaviateBinaryError",
+    "WeaviateRigError",
+    "WeaviateStartError",
+}
+#: Provisioning helpers: private, reached through ``python -m weaviate_jina_ext.testing``.
+PROVISIONING = {
+    "binary_path",
+    "cache_dir",
+    "docker_available",
+    "ensure_tokenizer_data",
+    "ensure_weaviate_binary",
+    "find_weaviate_binary",
+    "pinned_version",
+    "read_compose",
+    "wait_until_ready",
+}
+
+
+def test_root_exports_the_library_and_testing_the_rig() -> None:
+    """The rig's errors are exported where the rig is; provisioning stays behind the CLI."""
+    import weaviate_jina_ext.testing as testing  # noqa: PLC0415
+
+    assert RIG_ERRORS.isdisjoint(weaviate_jina_ext.__all__)
+    assert set(testing.__all__) >= RIG_ERRORS
+    assert PROVISIONING.isdisjoint(testing.__all__)
+    for name in RIG_ERRORS:
+        assert issubclass(getattr(testing, name), weaviate_jina_ext.JinaExtError)
+    assert "DEMO_KEY" not in testing.__all__
 
 
 def test_version_matches_metadata() -> None:

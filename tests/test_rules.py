@@ -8,6 +8,7 @@ the builders' dimensions check once did) fails here.
 from __future__ import annotations
 
 import asyncio
+import json
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -31,6 +32,8 @@ from weaviate_jina_ext._rules import (
     valid_dimensions,
     valid_task,
 )
+from weaviate_jina_ext.testing import RateLimit
+from weaviate_jina_ext.testing._fake._app import FakeJinaApp
 
 KEY = "jina_RULESkey0123456789abcdef"
 
@@ -282,6 +285,30 @@ def test_client_calls_look_the_model_up_once(counted: _CountingModels) -> None:
     assert counted.lookups == ["jina-colbert-v2"]
 
 
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"task": "retrieval.query", "dimensions": 64}, 200),
+        ({"task": "code.query", "dimensions": 64}, 422),
+        ({"task": "retrieval.query", "dimensions": 8}, 422),
+    ],
+    ids=["served", "bad-task", "bad-dimensions"],
+)
+def test_local_server_looks_the_model_up_once(
+    counted: _CountingModels, body: dict[str, Any], status: int
+) -> None:
+    """The local server looks a request's model up once; the entry judges kind, task and dims."""
+    payload = {"model": "jina-embeddings-v3", "input": ["a"], **body}
+    response = FakeJinaApp().handle(
+        "POST",
+        "/v1/embeddings",
+        {"Authorization": f"Bearer {KEY}"},
+        json.dumps(payload).encode(),
+    )
+    assert response.status == status
+    assert counted.lookups == ["jina-embeddings-v3"]
+
+
 # --------------------------------------------------------------------------- ints everywhere
 
 
@@ -304,6 +331,9 @@ BOOL_AS_INT = [
     pytest.param(lambda: import_objects(NO_COLLECTION, [], total=True), "total=True", id="import-total"),
     pytest.param(lambda: import_objects(NO_COLLECTION, [], skip_existing=ONE), "skip_existing=1 must be True or False", id="import-skip-existing"),
     pytest.param(lambda: _client().embed(["a"], truncate=ONE), "truncate=1 must be True, False or None", id="embed-truncate"),
+    pytest.param(lambda: RateLimit(concurrency=True), "concurrency=True", id="RateLimit-concurrency"),
+    pytest.param(lambda: RateLimit(requests_per_minute=False), "requests_per_minute=False", id="RateLimit-rpm"),
+    pytest.param(lambda: RateLimit(window=True), "window=True", id="RateLimit-window"),
 ]  # fmt: skip
 
 

@@ -20,7 +20,7 @@ from weaviate.classes.query import HybridFusion, HybridVector, MetadataQuery
 
 import weaviate_jina_ext as wje
 from weaviate_jina_ext import JinaConfigure
-from weaviate_jina_ext._keys import mask_key
+from weaviate_jina_ext._secrets import mask_key
 
 if TYPE_CHECKING:
     from weaviate.client import WeaviateClient

@@ -18,7 +18,7 @@ from weaviate.classes.query import Rerank
 
 import weaviate_jina_ext as wje
 from weaviate_jina_ext import JinaConfigure
-from weaviate_jina_ext._keys import mask_key
+from weaviate_jina_ext._secrets import mask_key
 from weaviate_jina_ext.testing import FakeJina, JinaProxy
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ from weaviate.classes.query import MetadataQuery, Rerank
 
 import weaviate_jina_ext as wje
 from weaviate_jina_ext import JinaConfigure
-from weaviate_jina_ext._keys import mask_key
+from weaviate_jina_ext._secrets import mask_key
 from weaviate_jina_ext.testing import FAKE_JINA_KEY, JINA_API_HOST
 
 if TYPE_CHECKING:

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
-from weaviate_jina_ext import JinaExtError, ServiceTimeoutError
-from weaviate_jina_ext.testing import _cli, _plugin
+from weaviate_jina_ext import JinaExtError
+from weaviate_jina_ext.testing import ServiceTimeoutError, _cli, _plugin
 from weaviate_jina_ext.testing import _weaviate as w
 from weaviate_jina_ext.testing._endpoint import jina_endpoint
 from weaviate_jina_ext.testing._weaviate import _backend, _cluster, _docker, _ports, _process

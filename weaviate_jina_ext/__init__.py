@@ -3,6 +3,10 @@
 Connect helpers that add the Jina key header, config builders validated against a model
 catalogue, a Jina API client for bring-your-own vectors, and (in ``weaviate_jina_ext.testing``)
 an offline rig: a real Weaviate process and a local Jina-compatible server.
+
+This index exports the library only; the rig's names, its errors included
+(``WeaviateRigError`` and its subclasses, ``ServiceTimeoutError``), are exported from
+``weaviate_jina_ext.testing``.
 """
 
 from __future__ import annotations
@@ -14,9 +18,9 @@ if TYPE_CHECKING:
     from weaviate_jina_ext._catalogue import (
         JinaModelInfo,
         UnknownModelWarning,
+        find_model,
         get_model,
         list_models,
-        lookup_model,
     )
     from weaviate_jina_ext._configure import JinaConfigure
     from weaviate_jina_ext._connect import (
@@ -35,7 +39,6 @@ if TYPE_CHECKING:
     )
     from weaviate_jina_ext._embeddings import AsyncJinaClient, JinaClient
     from weaviate_jina_ext._exceptions import (
-        ComposeFileError,
         HeaderConflictError,
         ImportAbortCause,
         ImportAbortedError,
@@ -55,12 +58,7 @@ if TYPE_CHECKING:
         JinaUnreachableError,
         MissingJinaKeyError,
         ModelModuleMismatchError,
-        ServiceTimeoutError,
         UnknownModelError,
-        WeaviateBackendError,
-        WeaviateBinaryError,
-        WeaviateRigError,
-        WeaviateStartError,
     )
     from weaviate_jina_ext._import._async import async_import_objects
     from weaviate_jina_ext._import._ids import derive_uuid
@@ -84,7 +82,6 @@ _EXPORTS: dict[str, str] = {
     "AUTO_TASK": "weaviate_jina_ext._requests",
     "AsyncJinaClient": "weaviate_jina_ext._embeddings",
     "AutoTask": "weaviate_jina_ext._requests",
-    "ComposeFileError": "weaviate_jina_ext._exceptions",
     "EmbeddingResult": "weaviate_jina_ext._results",
     "FailedObject": "weaviate_jina_ext._import._types",
     "HeaderConflictError": "weaviate_jina_ext._exceptions",
@@ -115,14 +112,9 @@ _EXPORTS: dict[str, str] = {
     "MultiVectorResult": "weaviate_jina_ext._results",
     "RerankHit": "weaviate_jina_ext._results",
     "RerankResult": "weaviate_jina_ext._results",
-    "ServiceTimeoutError": "weaviate_jina_ext._exceptions",
     "TokenUsage": "weaviate_jina_ext._results",
     "UnknownModelError": "weaviate_jina_ext._exceptions",
     "UnknownModelWarning": "weaviate_jina_ext._catalogue",
-    "WeaviateBackendError": "weaviate_jina_ext._exceptions",
-    "WeaviateBinaryError": "weaviate_jina_ext._exceptions",
-    "WeaviateRigError": "weaviate_jina_ext._exceptions",
-    "WeaviateStartError": "weaviate_jina_ext._exceptions",
     "async_ensure_jina_modules": "weaviate_jina_ext._connect",
     "async_import_objects": "weaviate_jina_ext._import._async",
     "connect_to_custom": "weaviate_jina_ext._connect",
@@ -131,11 +123,11 @@ _EXPORTS: dict[str, str] = {
     "connect_to_weaviate_cloud": "weaviate_jina_ext._connect",
     "derive_uuid": "weaviate_jina_ext._import._ids",
     "ensure_jina_modules": "weaviate_jina_ext._connect",
+    "find_model": "weaviate_jina_ext._catalogue",
     "get_model": "weaviate_jina_ext._catalogue",
     "import_objects": "weaviate_jina_ext._import._sync",
     "jina_headers": "weaviate_jina_ext._connect",
     "list_models": "weaviate_jina_ext._catalogue",
-    "lookup_model": "weaviate_jina_ext._catalogue",
     "mask_key": "weaviate_jina_ext._secrets",
     "resolve_api_key": "weaviate_jina_ext._keys",
     "use_async_with_custom": "weaviate_jina_ext._connect",
@@ -148,7 +140,6 @@ __all__ = [
     "AUTO_TASK",
     "AsyncJinaClient",
     "AutoTask",
-    "ComposeFileError",
     "EmbeddingResult",
     "FailedObject",
     "HeaderConflictError",
@@ -179,14 +170,9 @@ __all__ = [
     "MultiVectorResult",
     "RerankHit",
     "RerankResult",
-    "ServiceTimeoutError",
     "TokenUsage",
     "UnknownModelError",
     "UnknownModelWarning",
-    "WeaviateBackendError",
-    "WeaviateBinaryError",
-    "WeaviateRigError",
-    "WeaviateStartError",
     "async_ensure_jina_modules",
     "async_import_objects",
     "connect_to_custom",
@@ -195,11 +181,11 @@ __all__ = [
     "connect_to_weaviate_cloud",
     "derive_uuid",
     "ensure_jina_modules",
+    "find_model",
     "get_model",
     "import_objects",
     "jina_headers",
     "list_models",
-    "lookup_model",
     "mask_key",
     "resolve_api_key",
     "use_async_with_custom",

@@ -36,9 +36,9 @@ __all__ = [
     "check_dimensions",
     "check_model_for_module",
     "check_task",
+    "find_model",
     "get_model",
     "list_models",
-    "lookup_model",
 ]
 
 MODULE_TEXT2VEC = "text2vec-jinaai"
@@ -233,13 +233,19 @@ def list_models(
     )
 
 
-def lookup_model(name: str) -> JinaModelInfo | None:
-    """Return the catalogue entry for ``name``, or ``None`` when the model is unknown."""
+def find_model(name: str) -> JinaModelInfo | None:
+    """Return the catalogue entry for ``name``, or ``None`` when the model is unknown.
+
+    For code that accepts models the catalogue does not know yet (the builders, the clients,
+    the local server); :func:`get_model` is the look-up that raises instead.
+    """
     return _MODELS.get(name)
 
 
 def get_model(name: str) -> JinaModelInfo:
-    """Return the catalogue entry for ``name``.
+    """Return the catalogue entry for ``name``, raising when the model is unknown.
+
+    :func:`find_model` is the look-up that returns ``None`` instead.
 
     Raises:
         UnknownModelError: The name is not in the catalogue; the message lists known ones.

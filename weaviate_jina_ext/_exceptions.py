@@ -29,6 +29,10 @@
         ├── WeaviateBackendError       the requested backend is not available here
         └── WeaviateStartError         a Weaviate process exited before it was ready
 
+The library's errors are exported from ``weaviate_jina_ext``; the rig's
+(:class:`ServiceTimeoutError`, :class:`WeaviateRigError` and below, and
+``RigNotStartedError`` of the rig's own services) from ``weaviate_jina_ext.testing``.
+
 Messages name the parameter, the bad value, the allowed values and the fix. None of them
 ever carries an API key: keys are shown masked (``jina_…abcd``) or not at all. As a last
 line of defence every error clears its own message of keys when it is built, and

@@ -20,14 +20,12 @@ import os
 from typing import TYPE_CHECKING, Final
 
 from weaviate_jina_ext._exceptions import InvalidJinaKeyError, MissingJinaKeyError
-from weaviate_jina_ext._secrets import mask_key, remember_key
+from weaviate_jina_ext._secrets import remember_key
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-# ``mask_key`` lives in ``_secrets``; it stays importable from here for callers not yet
-# switched (the test rig).
-__all__ = ["KEY_ENV_VARS", "mask_key", "resolve_api_key", "validate_api_key"]
+__all__ = ["KEY_ENV_VARS", "resolve_api_key", "validate_api_key"]
 
 #: Environment variables read for the key, in order of precedence.
 KEY_ENV_VARS: Final = ("JINAAI_APIKEY", "JINAAI_API_KEY", "JINA_API_KEY")

@@ -19,7 +19,7 @@ from weaviate_jina_ext._catalogue import (
     JinaModelInfo,
     ModelKind,
     UnknownModelWarning,
-    lookup_model,
+    find_model,
 )
 from weaviate_jina_ext._exceptions import InvalidTaskError, JinaConfigError
 from weaviate_jina_ext._responses import _finish_embeddings, _finish_multivectors, _finish_rerank
@@ -324,7 +324,7 @@ def _model_info(model: object, kinds: tuple[ModelKind, ...], method: str) -> Jin
     the planner directly (sync or async: an awaited coroutine's frame links back to the
     awaiting frame).
     """
-    info = lookup_model(valid_model_name(model))
+    info = find_model(valid_model_name(model))
     if info is None:
         msg = (
             f"model={model!r} is not in weaviate-jina-ext's catalogue; it is sent to the API "

@@ -8,11 +8,17 @@
   instance (``WEAVIATE_URL``), Docker when an engine answers, else a local
   ``weaviate-server`` process (built with Go once and cached). :func:`weaviate_cluster`
   starts three nodes on loopback.
-* :func:`local_stack` combines both for examples and experiments.
+* :func:`local_stack` combines both for examples and experiments; its local server, like
+  the plugin's, accepts :data:`FAKE_JINA_KEY`.
 * The pytest plugin (``weaviate_jina_ext.testing._plugin``) is loaded automatically and
   offers the ``weaviate_jina_*`` and ``jina_*`` fixtures.
+* The rig's errors: :class:`WeaviateRigError` (and its subclasses), :class:`ServiceTimeoutError`
+  and :class:`RigNotStartedError`, all under :class:`weaviate_jina_ext.JinaExtError`.
 
-Importing this package starts nothing.
+Provisioning (the pinned version, the ``weaviate-server`` binary and its cache, the tokenizer
+data, the Docker image) is done ahead of a run by the command line,
+``python -m weaviate_jina_ext.testing ensure-binary | ensure-image | print-version |
+binary-path``, and is not part of this index. Importing this package starts nothing.
 """
 
 from __future__ import annotations
@@ -21,47 +27,39 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from weaviate_jina_ext.testing._endpoint import JinaEndpoint, jina_endpoint
-    from weaviate_jina_ext.testing._errors import RigNotStartedError
-    from weaviate_jina_ext.testing._fake import (
-        IMAGE_KEY_PREFIX,
-        EmbedFn,
-        FakeJina,
-        FaultAction,
-        Faults,
-        RateLimit,
-        RecordedRequest,
-        ScriptedResponse,
-        hashing_embedder,
-    )
-    from weaviate_jina_ext.testing._http import FakeResponse
-    from weaviate_jina_ext.testing._plugin import FAKE_JINA_KEY
-    from weaviate_jina_ext.testing._proxy import JINA_API_HOST, JinaProxy
-    from weaviate_jina_ext.testing._stack import DEMO_KEY, LocalStack, local_stack
-    from weaviate_jina_ext.testing._weaviate import (
+    from weaviate_jina_ext._exceptions import (
         ComposeFileError,
-        ConnectKwargs,
+        ServiceTimeoutError,
         WeaviateBackendError,
         WeaviateBinaryError,
-        WeaviateCluster,
-        WeaviateInstance,
         WeaviateRigError,
         WeaviateStartError,
-        binary_path,
-        cache_dir,
-        docker_available,
+    )
+    from weaviate_jina_ext.testing._endpoint import JinaEndpoint, jina_endpoint
+    from weaviate_jina_ext.testing._errors import RigNotStartedError
+    from weaviate_jina_ext.testing._fake._embedder import (
+        IMAGE_KEY_PREFIX,
+        EmbedFn,
+        hashing_embedder,
+    )
+    from weaviate_jina_ext.testing._fake._faults import FaultAction, Faults, ScriptedResponse
+    from weaviate_jina_ext.testing._fake._limits import RateLimit
+    from weaviate_jina_ext.testing._fake._recording import RecordedRequest
+    from weaviate_jina_ext.testing._fake._server import FakeJina
+    from weaviate_jina_ext.testing._http import FakeResponse
+    from weaviate_jina_ext.testing._key import FAKE_JINA_KEY
+    from weaviate_jina_ext.testing._proxy import JINA_API_HOST, JinaProxy
+    from weaviate_jina_ext.testing._stack import LocalStack, local_stack
+    from weaviate_jina_ext.testing._weaviate import (
+        ConnectKwargs,
+        WeaviateCluster,
+        WeaviateInstance,
         docker_cluster,
         docker_weaviate,
         embedded_binary_dir,
-        ensure_tokenizer_data,
-        ensure_weaviate_binary,
         existing_weaviate,
-        find_weaviate_binary,
-        pinned_version,
-        read_compose,
         start_cluster,
         start_weaviate,
-        wait_until_ready,
         weaviate_cluster,
         weaviate_process,
     )
@@ -69,65 +67,55 @@ if TYPE_CHECKING:
 # Public name -> defining module. Imported on first use, so that loading the pytest
 # plugin (which imports this package) pulls in no launcher, server or proxy code.
 _EXPORTS: dict[str, str] = {
-    "ComposeFileError": "weaviate_jina_ext.testing._weaviate",
+    "ComposeFileError": "weaviate_jina_ext._exceptions",
     "ConnectKwargs": "weaviate_jina_ext.testing._weaviate",
-    "DEMO_KEY": "weaviate_jina_ext.testing._stack",
     "EmbedFn": "weaviate_jina_ext.testing._fake._embedder",
-    "FAKE_JINA_KEY": "weaviate_jina_ext.testing._plugin",
+    "FAKE_JINA_KEY": "weaviate_jina_ext.testing._key",
     "FakeJina": "weaviate_jina_ext.testing._fake._server",
     "FakeResponse": "weaviate_jina_ext.testing._http",
     "FaultAction": "weaviate_jina_ext.testing._fake._faults",
     "Faults": "weaviate_jina_ext.testing._fake._faults",
     "IMAGE_KEY_PREFIX": "weaviate_jina_ext.testing._fake._embedder",
     "JINA_API_HOST": "weaviate_jina_ext.testing._proxy",
-    "JinaProxy": "weaviate_jina_ext.testing._proxy",
     "JinaEndpoint": "weaviate_jina_ext.testing._endpoint",
+    "JinaProxy": "weaviate_jina_ext.testing._proxy",
     "LocalStack": "weaviate_jina_ext.testing._stack",
     "RateLimit": "weaviate_jina_ext.testing._fake._limits",
     "RecordedRequest": "weaviate_jina_ext.testing._fake._recording",
     "RigNotStartedError": "weaviate_jina_ext.testing._errors",
     "ScriptedResponse": "weaviate_jina_ext.testing._fake._faults",
-    "WeaviateBackendError": "weaviate_jina_ext.testing._weaviate",
-    "WeaviateBinaryError": "weaviate_jina_ext.testing._weaviate",
+    "ServiceTimeoutError": "weaviate_jina_ext._exceptions",
+    "WeaviateBackendError": "weaviate_jina_ext._exceptions",
+    "WeaviateBinaryError": "weaviate_jina_ext._exceptions",
     "WeaviateCluster": "weaviate_jina_ext.testing._weaviate",
     "WeaviateInstance": "weaviate_jina_ext.testing._weaviate",
-    "WeaviateRigError": "weaviate_jina_ext.testing._weaviate",
-    "WeaviateStartError": "weaviate_jina_ext.testing._weaviate",
-    "binary_path": "weaviate_jina_ext.testing._weaviate",
-    "cache_dir": "weaviate_jina_ext.testing._weaviate",
-    "docker_available": "weaviate_jina_ext.testing._weaviate",
+    "WeaviateRigError": "weaviate_jina_ext._exceptions",
+    "WeaviateStartError": "weaviate_jina_ext._exceptions",
     "docker_cluster": "weaviate_jina_ext.testing._weaviate",
     "docker_weaviate": "weaviate_jina_ext.testing._weaviate",
     "embedded_binary_dir": "weaviate_jina_ext.testing._weaviate",
-    "ensure_tokenizer_data": "weaviate_jina_ext.testing._weaviate",
-    "ensure_weaviate_binary": "weaviate_jina_ext.testing._weaviate",
     "existing_weaviate": "weaviate_jina_ext.testing._weaviate",
-    "find_weaviate_binary": "weaviate_jina_ext.testing._weaviate",
     "hashing_embedder": "weaviate_jina_ext.testing._fake._embedder",
     "jina_endpoint": "weaviate_jina_ext.testing._endpoint",
     "local_stack": "weaviate_jina_ext.testing._stack",
-    "pinned_version": "weaviate_jina_ext.testing._weaviate",
-    "read_compose": "weaviate_jina_ext.testing._weaviate",
     "start_cluster": "weaviate_jina_ext.testing._weaviate",
     "start_weaviate": "weaviate_jina_ext.testing._weaviate",
-    "wait_until_ready": "weaviate_jina_ext.testing._weaviate",
     "weaviate_cluster": "weaviate_jina_ext.testing._weaviate",
     "weaviate_process": "weaviate_jina_ext.testing._weaviate",
 }
 
 
 __all__ = [
-    "DEMO_KEY",
-    "FAKE_JINA_KEY",
-    "IMAGE_KEY_PREFIX",
-    "JINA_API_HOST",
     "ComposeFileError",
     "ConnectKwargs",
     "EmbedFn",
+    "FAKE_JINA_KEY",
     "FakeJina",
     "FakeResponse",
     "FaultAction",
     "Faults",
+    "IMAGE_KEY_PREFIX",
+    "JINA_API_HOST",
     "JinaEndpoint",
     "JinaProxy",
     "LocalStack",
@@ -135,30 +123,22 @@ __all__ = [
     "RecordedRequest",
     "RigNotStartedError",
     "ScriptedResponse",
+    "ServiceTimeoutError",
     "WeaviateBackendError",
     "WeaviateBinaryError",
     "WeaviateCluster",
     "WeaviateInstance",
     "WeaviateRigError",
     "WeaviateStartError",
-    "binary_path",
-    "cache_dir",
-    "docker_available",
     "docker_cluster",
     "docker_weaviate",
     "embedded_binary_dir",
-    "ensure_tokenizer_data",
-    "ensure_weaviate_binary",
     "existing_weaviate",
-    "find_weaviate_binary",
     "hashing_embedder",
     "jina_endpoint",
     "local_stack",
-    "pinned_version",
-    "read_compose",
     "start_cluster",
     "start_weaviate",
-    "wait_until_ready",
     "weaviate_cluster",
     "weaviate_process",
 ]

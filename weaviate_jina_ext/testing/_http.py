@@ -43,6 +43,8 @@ _log = logging.getLogger("weaviate_jina_ext.testing.fake_jina")
 MAX_BODY: Final = 64 * 1024 * 1024
 
 _REASONS: Final = {524: "A Timeout Occurred"}
+#: How often the accept loop checks whether it should stop, in seconds.
+_POLL_INTERVAL: Final = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +207,33 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
             workers = list(self._workers)
         for worker in workers:
             worker.join()
+
+    def serve_in_thread(self) -> threading.Thread:
+        """Run the accept loop in a started daemon thread named after the server and its port."""
+        thread = threading.Thread(
+            target=self.serve_forever,
+            kwargs={"poll_interval": _POLL_INTERVAL},
+            name=f"{self.thread_name}-{self.server_port}",
+            daemon=True,
+        )
+        thread.start()
+        return thread
+
+    def stop_serving(self, thread: threading.Thread | None, stopping: threading.Event) -> None:
+        """Stop the accept loop in ``thread``, wake and join every connection, close the socket.
+
+        The order is the one that leaves nothing blocked: the accept loop ends first; every
+        socket is shut down before ``stopping`` (the event that cuts sleeping requests short)
+        is set, so a woken request finds its peer gone instead of answering into it; then the
+        connection threads, the listening socket and ``thread`` are done with.
+        """
+        self.shutdown()
+        self.connections.shutdown_all()
+        stopping.set()
+        self.close_connections()
+        self.server_close()
+        if thread is not None:
+            thread.join()
 
     def handle_error(
         self, request: socket.socket | tuple[bytes, socket.socket], client_address: object

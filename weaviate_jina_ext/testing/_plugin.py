@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING, Final
 
 import pytest
 
+from weaviate_jina_ext.testing._key import FAKE_JINA_KEY
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator
 
@@ -46,10 +48,7 @@ if TYPE_CHECKING:
     from weaviate_jina_ext.testing._proxy import JinaProxy
     from weaviate_jina_ext.testing._weaviate import WeaviateCluster, WeaviateInstance
 
-__all__ = ["FAKE_JINA_KEY", "pytest_addoption", "pytest_runtest_makereport"]
-
-#: The key the session's FakeJina accepts (not a real key).
-FAKE_JINA_KEY: Final = "jina_weaviate_jina_ext_fake_key_0001"
+__all__ = ["pytest_addoption", "pytest_runtest_makereport"]
 
 # Kept literal so that loading the plugin imports nothing; a test checks they match the
 # launcher's ``BACKENDS``.

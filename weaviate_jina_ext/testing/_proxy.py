@@ -249,13 +249,7 @@ class JinaProxy:
         self._server = server
         self.port = server.server_port
         self._url = server.base_url()
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"jina-proxy-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
+        self._thread = server.serve_in_thread()
         _log.info("Jina proxy for %s listening on %s", ", ".join(sorted(self.hosts)), self._url)
         return self
 
@@ -264,13 +258,7 @@ class JinaProxy:
         server, thread, tmpdir = self._server, self._thread, self._tmpdir
         if server is None:
             return
-        server.shutdown()
-        server.connections.shutdown_all()  # first, so woken sleepers find their peer gone
-        server.stopping.set()
-        server.close_connections()
-        server.server_close()
-        if thread is not None:
-            thread.join()
+        server.stop_serving(thread, server.stopping)
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
         self._server = self._thread = None

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from weaviate_jina_ext._connect import connect_to_custom
-from weaviate_jina_ext._keys import mask_key, resolve_api_key
+from weaviate_jina_ext._keys import resolve_api_key
+from weaviate_jina_ext._secrets import mask_key
+from weaviate_jina_ext.testing._key import FAKE_JINA_KEY
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -29,10 +31,7 @@ if TYPE_CHECKING:
     from weaviate_jina_ext.testing._fake import FakeJina
     from weaviate_jina_ext.testing._weaviate import WeaviateInstance
 
-__all__ = ["DEMO_KEY", "LocalStack", "local_stack"]
-
-#: The key the local Jina-compatible server accepts in offline runs (not a real key).
-DEMO_KEY: Final = "jina_local_demo_key_0000"
+__all__ = ["LocalStack", "local_stack"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class LocalStack:
 
     Attributes:
         weaviate: The running Weaviate instance.
-        jina_api_key: The key to send (the demo key when offline).
+        jina_api_key: The key to send (:data:`FAKE_JINA_KEY` when offline).
         base_url: ``base_url`` for Jina module configs: the local server's URL offline,
             ``None`` (the real API) when a key was found.
         fake_jina: The local Jina-compatible server, when one runs.
@@ -91,8 +90,8 @@ def local_stack(*, jina_api_key: str | None = None, backend: str = "auto") -> It
     with contextlib.ExitStack() as stack:
         fake: FakeJina | None = None
         if key is None:
-            fake = stack.enter_context(FakeJina(host=endpoint.bind_host, api_keys=[DEMO_KEY]))
-            key = DEMO_KEY
+            fake = stack.enter_context(FakeJina(host=endpoint.bind_host, api_keys=[FAKE_JINA_KEY]))
+            key = FAKE_JINA_KEY
         instance = stack.enter_context(start_weaviate(backend=chosen))
         yield LocalStack(
             weaviate=instance,

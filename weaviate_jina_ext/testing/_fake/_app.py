@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from weaviate_jina_ext import _wire
-from weaviate_jina_ext._keys import mask_key
+from weaviate_jina_ext._secrets import mask_credential, mask_key
 from weaviate_jina_ext.testing._fake._answers import ErrorAnswer, invalid
 from weaviate_jina_ext.testing._fake._embedder import hashing_embedder
 from weaviate_jina_ext.testing._fake._faults import FaultSchedule
@@ -59,11 +59,7 @@ from weaviate_jina_ext.testing._fake._parsing import (
     parse_rerank,
     require_dict,
 )
-from weaviate_jina_ext.testing._fake._recording import (
-    RecordedRequest,
-    RequestLog,
-    mask_authorization,
-)
+from weaviate_jina_ext.testing._fake._recording import RecordedRequest, RequestLog
 from weaviate_jina_ext.testing._http import json_response
 from weaviate_jina_ext.testing._json import dumps, loads
 
@@ -90,15 +86,8 @@ _PARSERS: Final[dict[str, Callable[[dict[str, Any], bool], EmbedJob | RerankJob]
 class FakeJinaApp:
     """The Jina API's embeddings, multi-vector and rerank endpoints, answered in-process.
 
-    Args:
-        api_keys: Keys accepted as ``Authorization: Bearer <key>``; ``None`` accepts any
-            non-empty key, an empty collection accepts none.
-        embed_fn: The embedder (see :class:`EmbedFn`); default :func:`hashing_embedder`.
-        faults: Failures to inject (see :class:`Faults`); change with :meth:`set_faults`.
-        rate_limit: Per-key limits to enforce (see :class:`RateLimit`).
-        strict: Reject unknown body fields (422) and unknown models (400), like the API's
-            own request schemas do.
-        max_recorded: How many recent requests :attr:`requests` keeps.
+    Takes the arguments of :class:`~weaviate_jina_ext.testing.FakeJina` (documented there,
+    on the public class) but ``host`` and ``port``: this core has no socket.
     """
 
     def __init__(
@@ -195,7 +184,7 @@ class FakeJinaApp:
         auth = lower.get("authorization")
         token = _bearer_token(auth)
         if auth is not None:
-            lower["authorization"] = mask_authorization(auth)
+            lower["authorization"] = mask_credential(auth)
         record = RecordedRequest(
             method=method.upper(),
             path=path,

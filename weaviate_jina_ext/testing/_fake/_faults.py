@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
 from weaviate_jina_ext import _wire
 from weaviate_jina_ext._exceptions import JinaConfigError
+from weaviate_jina_ext._rules import is_int
 from weaviate_jina_ext.testing._fake._answers import ErrorAnswer
 from weaviate_jina_ext.testing._fake._limits import RATE_MESSAGES
 from weaviate_jina_ext.testing._http import FakeResponse, json_response
@@ -132,10 +133,10 @@ class Faults:
 def _check_action(action: object) -> None:
     if isinstance(action, ScriptedResponse):
         return
-    if isinstance(action, bool) or not isinstance(action, (int, str)):
+    if not (is_int(action) or isinstance(action, str)):
         msg = f"fault action {action!r} is neither a status, a named action nor a ScriptedResponse"
         raise JinaConfigError(msg)
-    if isinstance(action, int) and not 400 <= action <= 599:
+    if is_int(action) and not 400 <= action <= 599:
         msg = f"fault status {action} is not an HTTP error status (400-599)"
         raise JinaConfigError(msg)
     if isinstance(action, str) and action not in _NAMED_ACTIONS:

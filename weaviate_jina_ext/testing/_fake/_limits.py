@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from weaviate_jina_ext import _wire
-from weaviate_jina_ext._exceptions import JinaConfigError
+from weaviate_jina_ext._rules import optional_positive_int, positive_seconds
 from weaviate_jina_ext.testing._fake._answers import ErrorAnswer
 
 if TYPE_CHECKING:
@@ -58,18 +58,16 @@ class RateLimit:
     clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        limits = {
-            "requests_per_minute": self.requests_per_minute,
-            "tokens_per_minute": self.tokens_per_minute,
-            "concurrency": self.concurrency,
-        }
-        for name, value in limits.items():
-            if value is not None and value < 1:
-                msg = f"RateLimit({name}={value!r}) must be at least 1, or None for no limit"
-                raise JinaConfigError(msg)
-        if self.window <= 0:
-            msg = f"RateLimit(window={self.window!r}) must be a positive number of seconds"
-            raise JinaConfigError(msg)
+        per_window = "per window"
+        unlimited = "; leave it None for no limit"
+        optional_positive_int(
+            "requests_per_minute", self.requests_per_minute, unit=per_window, hint=unlimited
+        )
+        optional_positive_int(
+            "tokens_per_minute", self.tokens_per_minute, unit=per_window, hint=unlimited
+        )
+        optional_positive_int("concurrency", self.concurrency, unit="in flight", hint=unlimited)
+        positive_seconds("window", self.window)
 
 
 class Limiter:

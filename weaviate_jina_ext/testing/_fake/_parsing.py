@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from weaviate_jina_ext import _wire
-from weaviate_jina_ext._catalogue import check_dimensions, check_task, lookup_model
+from weaviate_jina_ext._catalogue import find_model
 from weaviate_jina_ext._exceptions import InvalidDimensionsError, InvalidTaskError
+from weaviate_jina_ext._rules import is_positive_int, valid_dimensions, valid_task
 from weaviate_jina_ext.testing._fake._answers import ErrorAnswer, invalid
 from weaviate_jina_ext.testing._fake._embedder import IMAGE_KEY_PREFIX
 
@@ -144,7 +145,7 @@ def _get_model(payload: Mapping[str, Any], strict: bool) -> tuple[str, JinaModel
     if not isinstance(model, str) or not model:
         msg = f"model must be a non-empty string, got {model!r}"
         raise invalid(msg)
-    info = lookup_model(model)
+    info = find_model(model)
     if info is None and strict:
         msg = f"Model '{model}' not found"
         raise ErrorAnswer(400, msg, _wire.CODE_MODEL_NOT_FOUND)
@@ -270,31 +271,32 @@ def _check_count(items: list[_Item], info: JinaModelInfo | None, model: str) -> 
         raise invalid(msg)
 
 
-def _check_dims(model: str, info: JinaModelInfo | None, dims: object) -> int | None:
+# The type checks keep the API's own wording; what a model accepts is the library's rule
+# (``_rules``), judged on the catalogue entry the request's model was looked up to once.
+
+
+def _check_dims(info: JinaModelInfo | None, dims: object) -> int | None:
     if dims is None:
         return None
-    if isinstance(dims, bool) or not isinstance(dims, int) or dims < 1:
+    if not is_positive_int(dims):
         msg = f"dimensions must be a positive integer, got {dims!r}"
         raise invalid(msg)
-    if info is not None:
-        try:
-            check_dimensions(model, dims)
-        except InvalidDimensionsError as exc:
-            raise invalid(str(exc)) from None
-    return dims
+    try:
+        return valid_dimensions(dims, info)
+    except InvalidDimensionsError as exc:
+        raise invalid(str(exc)) from None
 
 
-def _check_task(model: str, task: object) -> str | None:
+def _check_task(info: JinaModelInfo | None, task: object) -> str | None:
     if task is None:
         return None
     if not isinstance(task, str):
         msg = f"task must be a string, got {task!r}"
         raise invalid(msg)
     try:
-        check_task(model, task)
+        return valid_task(task, info)
     except InvalidTaskError as exc:
         raise invalid(str(exc)) from None
-    return task
 
 
 def _wrong_endpoint(model: str, info: JinaModelInfo | None, allowed: set[str]) -> None:
@@ -317,8 +319,8 @@ def parse_embeddings(payload: dict[str, Any], strict: bool) -> EmbedJob:
     items = _parse_inputs(payload.get("input"), images=images)
     _check_count(items, info, model)
     types, listed = _parse_types(payload)
-    task = _check_task(model, payload.get("task"))
-    dims = _check_dims(model, info, payload.get("dimensions"))
+    task = _check_task(info, payload.get("task"))
+    dims = _check_dims(info, payload.get("dimensions"))
     truncate = _get_bool(payload, "truncate", default=False)
     late = _get_bool(payload, "late_chunking", default=False)
     normalized = _get_bool(payload, "normalized", default=True)
@@ -359,7 +361,7 @@ def parse_multi_vector(payload: dict[str, Any], strict: bool) -> EmbedJob:
     if input_type not in ("query", "document"):
         msg = f"input_type={input_type!r} is not valid; allowed: query, document"
         raise invalid(msg)
-    dims = _check_dims(model, info, payload.get("dimensions"))
+    dims = _check_dims(info, payload.get("dimensions"))
     default = (info.default_dimensions if info else None) or 128
     max_tokens = info.max_tokens if info else _UNKNOWN_MODEL_MAX_TOKENS
     cap = _COLBERT_QUERY_TOKENS if input_type == "query" else max_tokens
@@ -398,7 +400,7 @@ def parse_rerank(payload: dict[str, Any], strict: bool) -> RerankJob:
     documents = _parse_inputs(payload.get("documents"), images=images, field_name="documents")
     _check_count(documents, info, model)
     top_n = payload.get("top_n")
-    if top_n is not None and (isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 1):
+    if top_n is not None and not is_positive_int(top_n):
         msg = f"top_n must be a positive integer (or null for all documents), got {top_n!r}"
         raise invalid(msg)
     return RerankJob(

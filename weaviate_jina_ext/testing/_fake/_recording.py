@@ -12,12 +12,10 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from weaviate_jina_ext._keys import mask_key
-
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["RecordedRequest", "RequestLog", "mask_authorization"]
+__all__ = ["RecordedRequest", "RequestLog"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +25,8 @@ class RecordedRequest:
     Attributes:
         method: The HTTP method.
         path: The request target as sent (path and query).
-        headers: Header names in lower case; ``authorization`` shows only the masked key.
+        headers: Header names in lower case; ``authorization`` shows only the masked key
+            (see :func:`weaviate_jina_ext._secrets.mask_credential`).
         json: The parsed JSON body, or ``None`` when the body was empty or not JSON.
         key: The masked API key (see :func:`weaviate_jina_ext.mask_key`), or ``None``.
         received_at: ``time.time()`` on arrival.
@@ -62,11 +61,3 @@ class RequestLog:
         """Forget every request."""
         with self._lock:
             self._recorded.clear()
-
-
-def mask_authorization(value: str) -> str:
-    """An ``Authorization`` header value with its key masked (``Bearer jina_…abcd``)."""
-    scheme, _, token = value.partition(" ")
-    if scheme.lower() == "bearer":
-        return f"{scheme} {mask_key(token.strip())}"
-    return mask_key(value)

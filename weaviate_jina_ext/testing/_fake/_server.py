@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
-from weaviate_jina_ext._keys import mask_key
+from weaviate_jina_ext._secrets import mask_key
 from weaviate_jina_ext.testing._errors import RigNotStartedError
 from weaviate_jina_ext.testing._fake._app import FakeJinaApp
 from weaviate_jina_ext.testing._http import LoopbackHTTPServer, LoopbackRequestHandler
@@ -27,8 +27,6 @@ if TYPE_CHECKING:
 __all__ = ["FakeJina"]
 
 _log = logging.getLogger("weaviate_jina_ext.testing.fake_jina")
-
-_POLL_INTERVAL: Final = 0.05  # how often the accept loop checks for shutdown
 
 
 class FakeJina(FakeJinaApp):
@@ -107,13 +105,7 @@ class FakeJina(FakeJinaApp):
         self._server = server
         self.port = server.server_port
         self._url = server.base_url()
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": _POLL_INTERVAL},
-            name=f"fake-jina-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
+        self._thread = server.serve_in_thread()
         _log.info("fake Jina API listening on %s", self._url)
         return self
 
@@ -122,13 +114,7 @@ class FakeJina(FakeJinaApp):
         server, thread = self._server, self._thread
         if server is None:
             return
-        server.shutdown()
-        server.connections.shutdown_all()  # first, so woken sleepers find their peer gone
-        self._stopping.set()
-        server.close_connections()
-        server.server_close()
-        if thread is not None:
-            thread.join()
+        server.stop_serving(thread, self._stopping)
         self._server = None
         self._thread = None
         self._url = None

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, Protocol
 
 from weaviate_jina_ext._exceptions import WeaviateRigError, WeaviateStartError
+from weaviate_jina_ext._rules import is_positive_int
 from weaviate_jina_ext.testing._weaviate._binary import ensure_weaviate_binary
 from weaviate_jina_ext.testing._weaviate._compose import read_compose, rig_environ
 from weaviate_jina_ext.testing._weaviate._instance import _LOOPBACK, _read_tail
@@ -224,8 +225,8 @@ def weaviate_cluster(
         ServiceTimeoutError: The cluster was not ready in time (the message ends with the
             logs' last lines).
     """
-    if nodes < 1:
-        msg = f"nodes={nodes!r} must be at least 1"
+    if not is_positive_int(nodes):
+        msg = f"nodes={nodes!r} must be an int of at least 1"
         raise WeaviateRigError(msg)
     compose = (
         read_compose(compose_file, environ=rig_environ())
