@@ -34,7 +34,7 @@ from weaviate_jina_ext._catalogue import (
     MODULE_MULTI2VEC,
     MODULE_TEXT2MULTIVEC,
     MODULE_TEXT2VEC,
-    lookup_model,
+    find_model,
 )
 
 _JINA_MODULES: Final = frozenset(
@@ -196,7 +196,7 @@ def _target(
     if module not in _JINA_MODULES:
         return _Target(name, module)
     model_name = model.get("model")
-    info = lookup_model(model_name) if isinstance(model_name, str) else None
+    info = find_model(model_name) if isinstance(model_name, str) else None
     dims = model.get("dimensions")
     if not isinstance(dims, int) or isinstance(dims, bool):
         dims = info.default_dimensions if info is not None else None
