@@ -52,7 +52,10 @@ EOF
 apt_install() {
     [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null || return 1
     log "installing Debian's $*"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >&2 || {
+        apt-get update -q >&2   # the package lists may be missing or stale
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >&2
+    }
 }
 
 answers() { timeout 20 docker info >/dev/null 2>&1; }
