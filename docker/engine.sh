@@ -52,10 +52,19 @@ EOF
 apt_install() {
     [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null || return 1
     log "installing Debian's $*"
+    # Packages must not start services (docker.io would start a daemon of its own): a
+    # policy-rc.d that denies it is put in place for the install when there is none.
+    local policy=/usr/sbin/policy-rc.d own_policy=""
+    if [[ ! -e $policy ]]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && own_policy=1
+    fi
+    local status=0
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >&2 || {
         apt-get update -q >&2   # the package lists may be missing or stale
         DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >&2
-    }
+    } || status=$?
+    if [[ -n $own_policy ]]; then rm -f "$policy"; fi
+    return $status
 }
 
 answers() { timeout 20 docker info >/dev/null 2>&1; }
