@@ -32,6 +32,7 @@ from weaviate_jina_ext._import import (
     import_objects,
 )
 from weaviate_jina_ext.testing import FAKE_JINA_KEY, Faults, ScriptedResponse, weaviate_cluster
+from weaviate_jina_ext.testing._endpoint import jina_endpoint
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -463,9 +464,11 @@ def test_killed_server_gives_an_exact_report_within_the_breaker_bound(
 
     Without the breaker every chunk spent its own retries (each failed send waits out the
     client's own gRPC retries, about 15 s): 753 s for these 4,000 objects; now about 60 s.
+    The node is a local process on every backend (see the restart test below).
     """
     if jina_base_url is None:
         pytest.skip("needs the local Jina server")
+    jina_base_url = jina_endpoint("process").base_url(jina_fake)
     jina_fake.set_faults(None)
     objects = articles(4_000)
     with weaviate_cluster(1) as cluster:
@@ -487,6 +490,7 @@ def test_killed_server_gives_an_exact_report_within_the_breaker_bound(
         print(f"\nkilled server: exact report {elapsed:.1f} s after the kill")
         assert elapsed < 60 + 30, f"{elapsed:.0f} s"
         report = info.value.report
+        assert report.stored > 0, "nothing was stored before the kill: Jina was not reachable"
         assert report.stored + len(report.failed) == report.total
         assert all(f.retryable for f in report.failed)
 
@@ -504,9 +508,15 @@ def test_killed_server_gives_an_exact_report_within_the_breaker_bound(
 def test_graceful_restart_mid_import_loses_nothing(
     jina_base_url: str | None, jina_fake: FakeJina
 ) -> None:
-    """A graceful restart mid-import: "resolve node name" and the like are retried, all stored."""
+    """A graceful restart mid-import: "resolve node name" and the like are retried, all stored.
+
+    The node is a local process on every backend (restarting a single node in place with the
+    same ports is what the process launcher offers; the container cluster's kill and restart
+    are covered by test_import_cluster), so the local Jina server is handed over for it.
+    """
     if jina_base_url is None:
         pytest.skip("needs the local Jina server")
+    jina_base_url = jina_endpoint("process").base_url(jina_fake)
     jina_fake.set_faults(None)
     objects = articles(3_000)
     with weaviate_cluster(1) as cluster:
