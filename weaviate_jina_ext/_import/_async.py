@@ -72,8 +72,9 @@ async def async_import_objects(
 
     If the task running the import is cancelled, the chunks' tasks are cancelled too: the
     objects of a send that was under way are reported failed and retryable (whether Weaviate
-    stored them is unknown; re-sending is an upsert), and the ``CancelledError`` carries the
-    report as its ``report`` attribute.
+    stored them is unknown; re-sending is an upsert), and the ``CancelledError`` raised in
+    the cancelled task carries the report as its ``report`` attribute (catch it there: on
+    Python 3.10 a task awaiting the cancelled one gets a fresh ``CancelledError``).
 
     Raises:
         JinaConfigError: An argument, or an object of the first chunk, is invalid, or the
