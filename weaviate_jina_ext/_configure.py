@@ -28,7 +28,7 @@ server reads it; the client's factory has no parameter for it), through
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, cast
+from typing import TYPE_CHECKING, Final
 
 from weaviate.classes.config import Configure
 
@@ -44,6 +44,7 @@ from weaviate_jina_ext._compat import colbert_with_base_url
 from weaviate_jina_ext._exceptions import InvalidDimensionsError, JinaConfigError
 from weaviate_jina_ext._module_rules import (
     dimensions_problems,
+    field_names_and_weights,
     multi2multivec_field_problems,
     multi2vec_field_problems,
 )
@@ -105,32 +106,8 @@ def _validate(
         valid_base_url(base_url)
 
 
-def _names_and_weights(
-    fields: object, key: str, weights: dict[str, list[float]]
-) -> list[str] | None:
-    # What the client will store: the names, and the weights of the fields that have one
-    # (the client drops a field's missing weight). Untyped callers may pass anything; the
-    # rules then name the wrong type.
-    if fields is None:
-        return None
-    if isinstance(fields, str) or not isinstance(fields, list | tuple):
-        return fields  # type: ignore[return-value]
-    names: list[str] = []
-    given: list[float] = []
-    for field in fields:
-        names.append(cast("str", getattr(field, "name", field)))
-        weight = getattr(field, "weight", None)
-        if weight is not None:
-            given.append(weight)
-    if given:
-        weights[key] = given
-    return names
-
-
 def _check_fields(module: str, image_fields: Fields | None, text_fields: Fields | None) -> None:
-    weights: dict[str, list[float]] = {}
-    texts = _names_and_weights(text_fields, "textFields", weights)
-    images = _names_and_weights(image_fields, "imageFields", weights)
+    texts, images, weights = field_names_and_weights(text_fields, image_fields)
     rule = (
         multi2multivec_field_problems
         if module == MODULE_MULTI2MULTIVEC
