@@ -22,6 +22,7 @@ from weaviate.exceptions import UnexpectedStatusCodeError
 
 import weaviate_jina_ext as wje
 from weaviate_jina_ext import JinaConfigure
+from weaviate_jina_ext._module_rules import text_property_problems
 
 if TYPE_CHECKING:
     from weaviate.client import WeaviateClient
@@ -333,3 +334,46 @@ def test_clip_parity_objects_and_queries(
         cast("float", by_vector.metadata.distance),
         abs_tol=1e-5,
     )
+
+
+# --------------------------------------------------------------------------- Weaviate #8668
+
+
+def _colbert_without_text(client: WeaviateClient, base_url: str) -> str:
+    name = "NoText" + _letters(8)  # letters only: Weaviate embeds it as "No Text<letters>"
+    client.collections.create(
+        name,
+        properties=[Property(name="n", data_type=DataType.INT)],
+        vector_config=JinaConfigure.MultiVectors.text2vec_jinaai(name="colbert", base_url=base_url),
+    )
+    return name
+
+
+def test_colbert_without_text_property_embeds_the_name(
+    weaviate_jina_client: WeaviateClient, jina_fake: FakeJina, jina_fake_base_url: str
+) -> None:
+    """Auto-schema on (the default): the collection is created, objects embed the name alone."""
+    (problem,) = text_property_problems("text2multivec-jinaai", {"n": "int"})
+    assert "collection name alone" in problem
+    name = _colbert_without_text(weaviate_jina_client, jina_fake_base_url)
+    collection = weaviate_jina_client.collections.use(name)
+    jina_fake.clear()
+    collection.data.insert_many([{"n": 1}, {"n": 2}])
+    inputs = [text for r in jina_fake.requests for text in r.json["input"]]
+    assert inputs == [f"No Text{name[6:]}"] * 2
+
+
+def test_colbert_without_text_property_refused_without_autoschema(
+    weaviate_jina_start: Any, jina_fake_base_url: str
+) -> None:
+    """Auto-schema off: Weaviate answers 422 'invalid properties' (Weaviate issue #8668)."""
+    (problem,) = text_property_problems("text2multivec-jinaai", {"n": "int"})
+    assert "invalid properties" in problem
+    with (
+        weaviate_jina_start(extra_env={"AUTOSCHEMA_ENABLED": "false"}) as instance,
+        wje.connect_to_custom(**instance.connect_kwargs()) as client,
+        pytest.raises(UnexpectedStatusCodeError) as info,
+    ):
+        _colbert_without_text(client, jina_fake_base_url)
+    assert info.value.status_code == 422
+    assert "invalid properties" in info.value.message

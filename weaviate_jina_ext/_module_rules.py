@@ -448,9 +448,10 @@ def text_property_problems(
     """Problems when a text module has no property to embed (Weaviate issue #8668).
 
     ``text2vec-jinaai`` and ``text2multivec-jinaai`` (ColBERT) embed the collection's text
-    properties that are not skipped. With none, Weaviate refuses the collection ("invalid
-    properties", 422) when ``vectorize_collection_name`` is false and auto-schema is off;
-    otherwise it embeds the collection name alone, and every object gets the same vector.
+    properties that are not skipped. With none, a server with auto-schema off
+    (``AUTOSCHEMA_ENABLED=false``) refuses the collection with "invalid properties" (422)
+    unless ``vectorize_collection_name`` is true; otherwise the collection is created and
+    every object is embedded from the collection name alone: one vector for all objects.
 
     Args:
         module: ``text2vec-jinaai`` or ``text2multivec-jinaai`` (others pass).
@@ -469,10 +470,12 @@ def text_property_problems(
         candidates = [n for n in names if properties[n].lower() in _TEXT_TYPES]
     if candidates:
         return []
+    same = "every object is embedded from the collection name alone (one vector for all)"
     outcome = (
-        "every object would be embedded from the collection name alone (one vector for all)"
+        same
         if vectorize_collection_name
-        else "Weaviate refuses the collection with 'invalid properties' (422)"
+        else f"Weaviate refuses the collection with 'invalid properties' (422) when "
+        f"auto-schema is off, and otherwise {same}"
     )
     scope = f" among source_properties={list(source_properties)!r}" if source_properties else ""
     return [
