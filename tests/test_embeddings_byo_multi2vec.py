@@ -72,7 +72,9 @@ def test_text_query_body_and_vectors(jina: FakeJina, client: JinaClient) -> None
         "task": "retrieval.query",
         "dimensions": 64,
     }
-    expected = jina.embed(["a red bike"], model=CLIP, task="retrieval.query", dimensions=64)
+    expected = jina.embed(
+        ["a red bike"], model=CLIP, task="retrieval.query", dimensions=64, normalized=True
+    )
     assert _close(result.vectors[0], expected[0])
 
 
