@@ -252,3 +252,15 @@ def test_unicode_and_order_survive(jina: FakeJina, client: JinaClient) -> None:
         {"text": "日本語のテキスト"},
     ]
     assert len(result.vectors) == 2
+
+
+def test_twins_have_the_same_signatures() -> None:
+    """The async twins take exactly the sync methods' parameters."""
+    import inspect  # noqa: PLC0415
+
+    for name in ("embed_for_weaviate", "embed_objects_for_weaviate"):
+        sync = inspect.signature(getattr(JinaClient, name)).parameters
+        other = inspect.signature(getattr(AsyncJinaClient, name)).parameters
+        assert [(p.name, p.kind, p.default) for p in sync.values()] == [
+            (p.name, p.kind, p.default) for p in other.values()
+        ]
