@@ -441,3 +441,35 @@ def test_stored_configs_linted_with_the_same_rules(
     assert "32-1024" in found["text"]
     assert found["colbert"] == ""
     assert found["fine"] == ""
+
+
+# --------------------------------------------------------------------------- importing into ColBERT
+
+
+def test_import_objects_into_colbert_collection(
+    weaviate_jina_client: WeaviateClient, jina_fake: FakeJina, jina_fake_base_url: str
+) -> None:
+    """import_objects takes a ColBERT collection (reported as text2colbert-jinaai) and verifies it."""
+    name = _name()
+    weaviate_jina_client.collections.create(
+        name,
+        properties=[Property(name="body", data_type=DataType.TEXT)],
+        vector_config=JinaConfigure.MultiVectors.text2vec_jinaai(
+            name="colbert", base_url=jina_fake_base_url, dimensions=64
+        ),
+    )
+    collection = weaviate_jina_client.collections.use(name)
+    module = collection.config.get().vector_config["colbert"].vectorizer.vectorizer  # type: ignore[index]
+    assert str(getattr(module, "value", module)) == "text2colbert-jinaai"
+    jina_fake.clear()
+    objects = [{"body": f"document number {i} about rockets"} for i in range(25)]
+    report = wje.import_objects(collection, objects, batch_size=10, verify=True)
+    assert report.ok, report.summary()
+    assert report.stored == 25
+    assert all(r.path.endswith("/v1/multi-vector") for r in jina_fake.requests)
+    stored = list(collection.iterator(include_vector=True))
+    assert len(stored) == 25
+    for obj in stored:
+        rows = cast("list[list[float]]", obj.vector["colbert"])
+        assert rows
+        assert {len(row) for row in rows} == {64}

@@ -258,3 +258,17 @@ def test_module_config_problems_on_stored_configs() -> None:
     wrong_model = module_config_problems(RR, {"model": "jina-embeddings-v3"})
     assert "not by reranker-jinaai" in wrong_model[0]
     assert module_config_problems("text2vec-openai", {"model": "x"}) == []
+
+
+def test_importer_reads_the_colbert_alias_as_a_jina_module() -> None:
+    """The importer's view of a vector takes text2colbert-jinaai for the ColBERT module."""
+    from weaviate_jina_ext._import._targets import _module_name, _target  # noqa: PLC0415
+
+    module = _module_name("text2colbert-jinaai")
+    assert module == T2MV
+    target = _target(
+        "colbert", module, {"model": "jina-colbert-v2", "dimensions": 96}, None, frozenset()
+    )
+    assert target.jina
+    assert target.multi
+    assert target.dimensions == 96
