@@ -16,7 +16,7 @@ import uuid
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
-from weaviate.classes.config import Configure, DataType, Multi2VecField, Property
+from weaviate.classes.config import Configure, DataType, Integrations, Multi2VecField, Property
 from weaviate.classes.query import MetadataQuery
 from weaviate.exceptions import UnexpectedStatusCodeError
 
@@ -473,3 +473,31 @@ def test_import_objects_into_colbert_collection(
         rows = cast("list[list[float]]", obj.vector["colbert"])
         assert rows
         assert {len(row) for row in rows} == {64}
+
+
+# --------------------------------------------------------------------------- item 10: Integrations base_url
+
+
+def test_integrations_base_url_is_ignored_and_warned(
+    weaviate_jina_client: WeaviateClient,
+    jina_fake: FakeJina,
+    jina_fake_base_url: str,
+    jina_api_key: str,
+) -> None:
+    """The header Integrations.jinaai(base_url=...) adds changes nothing on the server; we warn."""
+    weaviate_jina_client.integrations.configure(
+        Integrations.jinaai(api_key=jina_api_key, base_url="http://jina.invalid:9")
+    )
+    with pytest.warns(wje.JinaBaseUrlHeaderWarning) as record:
+        wje.ensure_jina_modules(weaviate_jina_client)
+    assert record[0].filename == __file__
+    name = _name()
+    weaviate_jina_client.collections.create(
+        name,
+        properties=[Property(name="body", data_type=DataType.TEXT)],
+        vector_config=JinaConfigure.Vectors.text2vec_jinaai(base_url=jina_fake_base_url),
+    )
+    jina_fake.clear()
+    weaviate_jina_client.collections.use(name).data.insert({"body": "still the collection's url"})
+    # The vector came from the collection's base_url, not from the header's unreachable one.
+    assert len(_embedding_bodies(jina_fake)) == 1

@@ -30,6 +30,7 @@ __all__ = [
     "VectorizerConfigCreate",
     "colbert_with_base_url",
     "connection_credentials",
+    "connection_headers",
     "integration_headers",
 ]
 
@@ -47,6 +48,18 @@ def integration_headers(api_key: str, requests_per_minute: int | None) -> dict[s
     return headers
 
 
+def connection_headers(client: object) -> Mapping[Any, Any]:
+    """The extra headers a client (or a collection's client) sends with every request.
+
+    Read from the private ``_connection.additional_headers``, which also holds what
+    ``client.integrations.configure(...)`` added after connecting. Anything else (a
+    stand-in object) gives an empty mapping.
+    """
+    connection = getattr(client, "_connection", None)
+    headers = getattr(connection, "additional_headers", None)
+    return headers if isinstance(headers, Mapping) else {}
+
+
 def connection_credentials(collection: object) -> tuple[str, ...]:
     """The credentials in the headers a collection's client sends (its Jina key among them).
 
@@ -54,10 +67,7 @@ def connection_credentials(collection: object) -> tuple[str, ...]:
     importer can clear them from Weaviate's messages even when the client was built without
     this package's helpers. Anything else (a stand-in collection) gives nothing.
     """
-    connection = getattr(collection, "_connection", None)
-    headers = getattr(connection, "additional_headers", None)
-    if not isinstance(headers, Mapping):
-        return ()
+    headers = connection_headers(collection)
     found = []
     for name, value in headers.items():
         if isinstance(name, str) and isinstance(value, str) and is_credential_header(name):

@@ -29,7 +29,7 @@ from weaviate_jina_ext._catalogue import (
     MODULE_TEXT2MULTIVEC,
     MODULE_TEXT2VEC,
 )
-from weaviate_jina_ext._compat import integration_headers
+from weaviate_jina_ext._compat import connection_headers, integration_headers
 from weaviate_jina_ext._exceptions import HeaderConflictError, JinaModuleNotEnabledError
 from weaviate_jina_ext._keys import resolve_api_key, validate_api_key
 from weaviate_jina_ext._rules import optional_positive_int
@@ -94,8 +94,8 @@ def _caller_stacklevel() -> int:
     return level
 
 
-def _warn_base_url_header(names: Iterable[str]) -> None:
-    if any(name.lower() == _BASE_URL_HEADER.lower() for name in names):
+def _warn_base_url_header(names: Iterable[object]) -> None:
+    if any(isinstance(n, str) and n.lower() == _BASE_URL_HEADER.lower() for n in names):
         msg = (
             f"headers carry {_BASE_URL_HEADER} (what Integrations.jinaai(base_url=...) sends), "
             f"but Weaviate reads no such header: its Jina modules call the base_url stored in "
@@ -219,10 +219,15 @@ def ensure_jina_modules(
 ) -> None:
     """Check through the server's ``/v1/meta`` that the Jina ``modules`` are enabled.
 
+    Also warns (:class:`JinaBaseUrlHeaderWarning`) when the client's headers carry
+    ``X-Jinaai-Baseurl``, e.g. from ``client.integrations.configure(Integrations.jinaai(
+    base_url=...))``, which Weaviate ignores.
+
     Raises:
         JinaModuleNotEnabledError: A module is missing; the message lists the enabled
             modules and how to enable it.
     """
+    _warn_base_url_header(connection_headers(client))
     _check_modules(client.get_meta(), modules)
 
 
@@ -230,6 +235,7 @@ async def async_ensure_jina_modules(
     client: WeaviateAsyncClient, modules: Iterable[str] = (MODULE_TEXT2VEC,)
 ) -> None:
     """Async twin of :func:`ensure_jina_modules` for a connected ``WeaviateAsyncClient``."""
+    _warn_base_url_header(connection_headers(client))
     _check_modules(await client.get_meta(), modules)
 
 
