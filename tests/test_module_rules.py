@@ -203,6 +203,8 @@ def test_combine_vectors_is_weaviates_mean() -> None:
     assert combine_vectors([[1.0, 2.0], [3.0, 6.0]]) == [2.0, 4.0]
     assert combine_vectors([[1.0, 0.0], [0.0, 1.0]], [0.75, 0.25]) == [0.375, 0.125]
     assert combine_vectors([]) == []
+    # Unequal lengths (a lying server): each position over the vectors that reach it.
+    assert combine_vectors([[1.0, 2.0, 9.0], [3.0, 4.0]]) == [2.0, 3.0, 9.0]
 
 
 # --------------------------------------------------------------------------- text properties

@@ -215,21 +215,22 @@ def combine_vectors(
     images). With weights, normalised to sum to 1, each vector is scaled by its weight by
     position, and the sum is still divided by the number of vectors: the stored vector is
     the weighted mean divided by that count (its direction, and so cosine search, is the
-    weighted mean's).
+    weighted mean's). Vectors of unequal length (a server that answers badly) are combined
+    as Weaviate combines them: each position averaged over the vectors that reach it.
 
     Args:
-        vectors: One vector per input, in Weaviate's order; all of one length.
-        weights: The normalised weights (empty: a plain mean).
+        vectors: One vector per input, in Weaviate's order.
+        weights: The normalised weights, one per vector (empty: a plain mean).
     """
-    if not vectors:
-        return []
-    length = len(vectors[0])
+    length = max((len(v) for v in vectors), default=0)
     sums = [0.0] * length
+    counts = [0] * length
     for index, vector in enumerate(vectors):
         scale = weights[index] if weights else 1.0
         for i, value in enumerate(vector):
             sums[i] += value * scale
-    return [v / len(vectors) for v in sums]
+            counts[i] += 1
+    return [total / count for total, count in zip(sums, counts, strict=True)]
 
 
 # --------------------------------------------------------------------------- models
