@@ -54,7 +54,7 @@ def test_get_model_unknown_lists_known() -> None:
         ("jina-clip-v2", 32, "64-1024"),
         ("jina-colbert-v2", 100, "one of 64, 96, 128"),
         ("jina-embeddings-v2-base-en", 768, "fixed output of 768"),
-        ("jina-clip-v1", 512, "fixed output of 768"),
+        ("jina-clip-v1", 512, "one of 768"),
     ],
 )
 def test_bad_dimensions(model: str, dims: int, allowed: str) -> None:
