@@ -455,6 +455,8 @@ def test_empty_input_sends_nothing() -> None:
         (lambda c: c.embed(["a"], task="code.query"), InvalidTaskError, "allowed"),
         (lambda c: c.embed(["a"], model="jina-embeddings-v2-base-en", task="retrieval.query"), InvalidTaskError, "takes no task"),
         (lambda c: c.embed(["a"], normalized="yes"), JinaConfigError, "normalized"),
+        (lambda c: c.embed(["a"], model="jina-embeddings-v4", normalized=True), JinaConfigError, "no normalized field"),
+        (lambda c: c.embed(["a"], model="jina-code-embeddings-0.5b", late_chunking=True), JinaConfigError, "no late_chunking field"),
         (lambda c: c.embed(["a"], model="jina-reranker-v2-base-multilingual"), JinaConfigError, r"use rerank\(\)"),
         (lambda c: c.embed(["a"], model="jina-colbert-v2"), JinaConfigError, r"embed_multivector\(\)"),
         (lambda c: c.embed_for_weaviate(["a"], model="jina-colbert-v2"), JinaConfigError, "multi-vector"),
@@ -467,7 +469,7 @@ def test_empty_input_sends_nothing() -> None:
     ],
     ids=[
         "non-str-item", "single-str", "dims-range", "dims-zero", "task-wrong", "task-none-taken",
-        "normalized-type", "reranker-in-embed", "colbert-in-embed", "colbert-for-weaviate",
+        "normalized-type", "normalized-on-v4", "late-chunking-on-code", "reranker-in-embed", "colbert-in-embed", "colbert-for-weaviate",
         "text-in-multivector", "colbert-dims", "input-type", "text-in-rerank", "top-n", "doc-none",
     ],
 )  # fmt: skip
