@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import socket
 import subprocess
 import sys
@@ -841,6 +842,16 @@ def test_fault_script_applies_in_order(fake: FakeJina, client: httpx.Client) -> 
     assert statuses[0].headers["retry-after"] == "7"
     assert statuses[3].headers["retry-after"] == "7"
     assert_error(statuses[5], 403, _wire.CODE_BALANCE)
+
+
+def test_an_injected_422_has_the_api_s_validation_shape(
+    fake: FakeJina, client: httpx.Client
+) -> None:
+    """A scripted 422 answers like the server's own: a ``[RID: ...]`` detail and ``errors``."""
+    fake.set_faults(Faults(script=[422]))
+    body = post(client, model=V3, input="x").json()
+    assert re.fullmatch(r"\[RID: [0-9a-f]{32}\] Validation error: 'body' .*", body["detail"])
+    assert [e["field"] for e in body["errors"]] == ["body"]
 
 
 def test_fault_then_applies_after_the_script(fake: FakeJina, client: httpx.Client) -> None:

@@ -374,7 +374,9 @@ def test_input_kind_rule_names_models_that_take_the_input() -> None:
     """An image for a text model is refused, naming multimodal models to use instead."""
     assert valid_input_kind("pdf", wje.get_model("jina-embeddings-v4")) == "pdf"
     assert valid_input_kind("audio", None) == "audio"
-    with pytest.raises(wje.JinaConfigError, match=r"takes text inputs, not image; .*jina-embeddings-v4"):
+    with pytest.raises(
+        wje.JinaConfigError, match=r"takes text inputs, not image; .*jina-embeddings-v4"
+    ):
         valid_input_kind("image", wje.get_model("jina-embeddings-v3"))
     with pytest.raises(wje.JinaConfigError, match="jina-embeddings-v5-omni"):
         valid_input_kind("video", wje.get_model("jina-embeddings-v4"))
