@@ -1246,6 +1246,12 @@ def test_cli_parses_fake_jina_options() -> None:
     assert (args.latency_ms, args.fault_rate_429, args.rpm) == (5.0, 0.25, 10)
 
 
+def test_cli_serves_strictly_unless_lenient() -> None:
+    """``fake-jina`` is strict like the API; ``--lenient`` asks for the forgiving server."""
+    assert build_parser().parse_args(["fake-jina"]).lenient is False
+    assert build_parser().parse_args(["fake-jina", "--lenient"]).lenient is True
+
+
 @pytest.mark.parametrize(
     "argv",
     [[], ["fake-jina", "--fault-rate-429", "2"], ["fake-jina", "--rpm", "0"]],
