@@ -480,6 +480,9 @@ def test_colbert_on_the_embeddings_endpoint_is_422(client: httpx.Client) -> None
     """A ColBERT model sent to /v1/embeddings points at /v1/multi-vector."""
     response = post(client, model="jina-colbert-v2", input="x")
     assert _wire.MULTI_VECTOR_PATH in assert_error(response, 422)
+    # The endpoint is judged before the fields: a multi-vector field still gets the pointer.
+    response = post(client, model="jina-colbert-v2", input="x", input_type="query")
+    assert _wire.MULTI_VECTOR_PATH in assert_error(response, 422)
 
 
 # --------------------------------------------------------------------------- rerank

@@ -154,8 +154,14 @@ def require_dict(payload: object) -> dict[str, Any]:
     return payload
 
 
-def _resolve(payload: dict[str, Any], endpoint: Endpoint, strict: bool) -> _Request:
-    """Look the model up, then hold the body to that model's schema (or drop the rest)."""
+def _resolve(
+    payload: dict[str, Any], endpoint: Endpoint, kinds: set[str], strict: bool
+) -> _Request:
+    """Look the model up and hold the body to that model's schema (or drop the rest).
+
+    A known model of a kind outside ``kinds`` is sent to the wrong endpoint: a 422 naming
+    the right one, before its fields are judged.
+    """
     model = payload.get("model")
     if model is None:
         msg = "Field required; you must provide a model parameter"
@@ -168,6 +174,7 @@ def _resolve(payload: dict[str, Any], endpoint: Endpoint, strict: bool) -> _Requ
         if strict:
             raise ErrorAnswer(400, f"Model '{model}' not found", _wire.CODE_MODEL_NOT_FOUND)
         return _Request(model, None, dict(payload))
+    _wrong_endpoint(_Request(model, info, payload), kinds)
     extras = extra_fields(payload, info, endpoint)
     request = _Request(model, info, {k: v for k, v in payload.items() if k not in extras})
     if extras and strict:
@@ -347,8 +354,7 @@ def _check_task(request: _Request) -> str | None:
 
 def parse_embeddings(payload: dict[str, Any], strict: bool) -> EmbedJob:
     """Check a ``/v1/embeddings`` body; ``strict`` refuses unknown fields and models."""
-    request = _resolve(payload, "embeddings", strict)
-    _wrong_endpoint(request, {"text-embedding", "multimodal-embedding"})
+    request = _resolve(payload, "embeddings", {"text-embedding", "multimodal-embedding"}, strict)
     info, model = request.info, request.model
     items = _parse_inputs(request)
     types, listed = _parse_types(request)
@@ -383,8 +389,7 @@ def parse_embeddings(payload: dict[str, Any], strict: bool) -> EmbedJob:
 
 def parse_multi_vector(payload: dict[str, Any], strict: bool) -> EmbedJob:
     """Check a ``/v1/multi-vector`` body; ``strict`` refuses unknown fields and models."""
-    request = _resolve(payload, "multi-vector", strict)
-    _wrong_endpoint(request, {"multi-vector"})
+    request = _resolve(payload, "multi-vector", {"multi-vector"}, strict)
     info = request.info
     items = _parse_inputs(request)
     types, listed = _parse_types(request)
@@ -416,8 +421,7 @@ def parse_multi_vector(payload: dict[str, Any], strict: bool) -> EmbedJob:
 
 def parse_rerank(payload: dict[str, Any], strict: bool) -> RerankJob:
     """Check a ``/v1/rerank`` body; ``strict`` refuses unknown fields and models."""
-    request = _resolve(payload, "rerank", strict)
-    _wrong_endpoint(request, {"reranker", "multi-vector"})
+    request = _resolve(payload, "rerank", {"reranker", "multi-vector"}, strict)
     query_raw = request.fields.get("query")
     if query_raw is None:
         msg = 'Field required; "query" field missing'
