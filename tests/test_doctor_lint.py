@@ -1,0 +1,181 @@
+"""Unit tests of doctor's lint rules on literal stored configs (as GET /v1/schema shows them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from weaviate_jina_ext._doctor._lint import (
+    ServerFacts,
+    base_url_refusal,
+    jina_vectors,
+    lint_collection,
+)
+from weaviate_jina_ext._doctor._report import DoctorFinding, Severity
+
+ALL_MODULES = frozenset(
+    {
+        "text2vec-jinaai",
+        "multi2vec-jinaai",
+        "text2multivec-jinaai",
+        "multi2multivec-jinaai",
+        "reranker-jinaai",
+    }
+)
+FACTS = ServerFacts((1, 39, 3), ALL_MODULES, validates_base_url=False)
+
+
+def _class(module: str, settings: dict[str, Any], props: dict[str, str] | None = None,
+           *, named: bool = True, reranker: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+    props = {"title": "text"} if props is None else props
+    cls: dict[str, Any] = {
+        "class": "Doc",
+        "properties": [{"name": n, "dataType": [t]} for n, t in props.items()],
+        "moduleConfig": {},
+    }
+    if named:
+        cls["vectorConfig"] = {"v": {"vectorizer": {module: settings}, "vectorIndexType": "hnsw"}}
+    else:
+        cls["vectorizer"] = module
+        cls["moduleConfig"][module] = settings
+    if reranker is not None:
+        cls["moduleConfig"]["reranker-jinaai"] = reranker
+    return cls
+
+
+def _codes(findings: list[DoctorFinding]) -> list[str]:
+    return sorted(f.code for f in findings)
+
+
+GOOD = {"model": "jina-embeddings-v3", "dimensions": 256, "vectorizeClassName": False}
+
+
+def test_clean_config_has_no_findings() -> None:
+    """A valid text2vec-jinaai config with the model written gets no finding at all."""
+    assert lint_collection(_class("text2vec-jinaai", GOOD), FACTS) == []
+
+
+def test_legacy_and_alias_vectors_are_found() -> None:
+    """A class-level vectorizer and the old text2colbert-jinaai name are both linted."""
+    legacy = list(jina_vectors(_class("text2vec-jinaai", GOOD, named=False)))
+    assert [(v.vector, v.module) for v in legacy] == [(None, "text2vec-jinaai")]
+    alias = list(jina_vectors(_class("text2colbert-jinaai", {"model": "jina-colbert-v2"})))
+    assert alias[0].module == "text2multivec-jinaai"
+    assert alias[0].stored_module == "text2colbert-jinaai"
+
+
+@pytest.mark.parametrize(
+    ("module", "settings", "props", "code", "severity"),
+    [
+        ("text2vec-jinaai", {"vectorizeClassName": False}, None, "implicit-model", Severity.WARNING),
+        ("text2vec-jinaai", {"model": "jina-clip-v2"}, None, "model-module-mismatch", Severity.ERROR),
+        ("text2vec-jinaai", {"model": "jina-embedings-v3"}, None, "unknown-model", Severity.WARNING),
+        ("text2vec-jinaai", {"model": "jina-embeddings-v3", "dimensions": 4096}, None, "dimensions-invalid", Severity.ERROR),
+        ("text2vec-jinaai", {"model": "jina-embeddings-v2-base-en", "dimensions": 1024}, None, "dimensions-invalid", Severity.ERROR),
+        ("multi2vec-jinaai", {"model": "jina-embeddings-v4", "dimensions": 4096, "imageFields": ["img"]}, {"img": "blob"}, "dimensions-invalid", Severity.ERROR),
+        ("text2multivec-jinaai", {"model": "jina-colbert-v2", "dimensions": 100}, None, "dimensions-invalid", Severity.ERROR),
+        ("text2multivec-jinaai", {"model": "jina-colbert-v2"}, {"n": "int"}, "no-text-property", Severity.ERROR),
+        ("text2vec-jinaai", {"model": "jina-embeddings-v3", "properties": ["body"]}, None, "missing-property", Severity.ERROR),
+        ("multi2vec-jinaai", {"model": "jina-clip-v2", "imageFields": ["title"]}, None, "multimodal-field-type", Severity.ERROR),
+        ("multi2multivec-jinaai", {"model": "jina-embeddings-v4", "textFields": ["title"], "imageFields": ["img"]}, {"title": "text", "img": "blob"}, "multi2multivec-fields", Severity.ERROR),
+        ("multi2multivec-jinaai", {"model": "jina-embeddings-v4", "textFields": ["a", "b"]}, {"a": "text", "b": "text"}, "multi2multivec-fields", Severity.ERROR),
+        ("multi2multivec-jinaai", {"model": "jina-embeddings-v4", "textFields": ["a"], "weights": {"textFields": [1]}}, {"a": "text"}, "multi2multivec-fields", Severity.ERROR),
+        ("multi2multivec-jinaai", {"model": "jina-embeddings-v4"}, None, "multi2multivec-fields", Severity.ERROR),
+        ("text2vec-jinaai", {"model": "jina-embeddings-v3", "baseURL": "http://127.0.0.1:1/v1"}, None, "base-url-invalid", Severity.ERROR),
+        ("text2vec-jinaai", {"model": "jina-embeddings-v3", "vectorizeClassName": True}, None, "vectorize-collection-name", Severity.INFO),
+    ],
+    ids=[
+        "no-model", "clip-in-text2vec", "typo-model", "v3-4096", "v2-with-1024",
+        "v4-multi2vec-4096", "colbert-100", "colbert-int-only", "missing-source",
+        "image-field-is-text", "m2mv-both", "m2mv-two-props", "m2mv-weights", "m2mv-none",
+        "base-url-v1", "class-name",
+    ],
+)  # fmt: skip
+def test_each_rule(
+    module: str, settings: dict[str, Any], props: dict[str, str] | None, code: str,
+    severity: Severity,
+) -> None:  # fmt: skip
+    """Each broken setting yields its finding, with its severity, a fix, and no other error."""
+    findings = lint_collection(_class(module, settings, props), FACTS)
+    hit = [f for f in findings if f.code == code]
+    assert hit, _codes(findings)
+    assert hit[0].severity is severity
+    assert hit[0].subject == "collection 'Doc', vector 'v'"
+    if severity is not Severity.INFO:
+        assert hit[0].fix
+    others = [f.code for f in findings if f.code != code and f.severity is Severity.ERROR]
+    assert others == [], others
+
+
+def test_module_not_enabled_on_server() -> None:
+    """A collection using a module the server lacks (multi2multivec before its release) is an error."""
+    facts = ServerFacts((1, 31, 5), ALL_MODULES - {"multi2multivec-jinaai"}, False)
+    cls = _class("multi2multivec-jinaai", {"model": "jina-embeddings-v4", "textFields": ["title"]})
+    assert _codes(lint_collection(cls, facts)) == ["module-not-enabled"]
+
+
+def test_legacy_module_name_counts_as_enabled() -> None:
+    """A server listing text2colbert-jinaai serves text2multivec-jinaai collections."""
+    facts = ServerFacts((1, 28, 0), frozenset({"text2colbert-jinaai"}), False)
+    cls = _class("text2multivec-jinaai", {"model": "jina-colbert-v2", "dimensions": 128})
+    assert lint_collection(cls, facts) == []
+
+
+@pytest.mark.parametrize(
+    ("reranker", "code"),
+    [
+        ({"model": "jina-embeddings-v3"}, "reranker-model"),
+        ({"model": "jina-rerankr-v2"}, "unknown-model"),
+    ],
+    ids=["embedding-model", "typo"],
+)
+def test_reranker_model(reranker: dict[str, Any], code: str) -> None:
+    """The reranker's model must be one the reranker serves."""
+    findings = lint_collection(_class("text2vec-jinaai", GOOD, reranker=reranker), FACTS)
+    assert _codes(findings) == [code]
+    assert findings[0].subject == "collection 'Doc', reranker"
+
+
+def test_good_reranker_is_clean() -> None:
+    """The Weaviate default reranker model passes."""
+    cls = _class("text2vec-jinaai", GOOD, reranker={"model": "jina-reranker-v2-base-multilingual"})
+    assert lint_collection(cls, FACTS) == []
+
+
+def test_base_url_refused_only_when_validation_is_on() -> None:
+    """A loopback base_url is an error only on a server that refuses it."""
+    cls = _class("text2vec-jinaai", {**GOOD, "baseURL": "http://127.0.0.1:8765"})
+    assert lint_collection(cls, FACTS) == []
+    on = ServerFacts((1, 39, 3), ALL_MODULES, validates_base_url=True)
+    assert _codes(lint_collection(cls, on)) == ["base-url-refused"]
+
+
+@pytest.mark.parametrize(
+    ("url", "refused"),
+    [
+        ("http://api.example.com", True),
+        ("https://127.0.0.1:8443", True),
+        ("https://10.1.2.3", True),
+        ("https://169.254.0.1", True),
+        ("https://[::1]:8443", True),
+        ("https://0.0.0.0", True),
+        ("https://LOCALHOST", True),
+        ("https://jina.svc.cluster.local", True),
+        ("https://gw.internal", True),
+        ("https://api.jina.ai", False),
+        ("https://8.8.8.8", False),
+    ],
+)
+def test_base_url_refusal_follows_the_server_rule(url: str, refused: bool) -> None:
+    """The refusal rule matches the server's: https only, no internal address or name."""
+    assert (base_url_refusal(url) is not None) is refused
+
+
+def test_odd_unicode_names_survive() -> None:
+    """Collection, property and model names with odd unicode are reported, not crashed on."""
+    cls = _class("text2vec-jinaai", {"model": "jina-embeddings-v3\u200b"}, {"t\u00eftre": "text"})
+    cls["class"] = "D\u00f6c\u202e"
+    findings = lint_collection(cls, FACTS)
+    assert _codes(findings) == ["unknown-model"]
+    assert "D\u00f6c" in findings[0].subject

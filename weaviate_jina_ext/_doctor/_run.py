@@ -1,0 +1,251 @@
+"""``doctor()``: run every check against one live Weaviate and return the report."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from weaviate_jina_ext._catalogue import MODULE_TEXT2VEC
+from weaviate_jina_ext._configure import DEFAULT_TEXT_MODEL
+from weaviate_jina_ext._connect import jina_headers
+from weaviate_jina_ext._doctor._lint import (
+    ServerFacts,
+    base_url_refusal,
+    jina_vectors,
+    lint_collection,
+)
+from weaviate_jina_ext._doctor._probe import embed_probe, key_findings, rate_limit_finding
+from weaviate_jina_ext._doctor._report import DoctorFinding, DoctorReport, KeyProbe, Severity
+from weaviate_jina_ext._doctor._rest import WeaviateRest, WeaviateUnreachable
+from weaviate_jina_ext._doctor._server import (
+    base_url_finding,
+    base_url_validation,
+    jina_modules,
+    module_findings,
+    parse_version,
+)
+from weaviate_jina_ext._exceptions import JinaConfigError
+from weaviate_jina_ext._keys import KEY_ENV_VARS, validate_api_key
+from weaviate_jina_ext._rules import optional_positive_seconds, valid_base_url
+from weaviate_jina_ext._secrets import mask_key, remember_key
+from weaviate_jina_ext._wire import HEADER_API_KEY
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import httpx
+
+__all__ = ["doctor"]
+
+
+def _valid_url(url: object) -> str:
+    if not isinstance(url, str):
+        url = repr(url)
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        msg = (
+            f"url={url!r} is not a Weaviate REST address; give one such as "
+            "'http://localhost:8080' (connect_to_local) or 'https://<cluster>.weaviate.cloud'"
+        )
+        raise JinaConfigError(msg)
+    if parts.username or parts.password:
+        msg = "url carries credentials (user:password@host); pass weaviate_api_key= instead"
+        raise JinaConfigError(msg)
+    return url.rstrip("/")
+
+
+def _key_source(jina_api_key: str | None, headers: Mapping[str, str]) -> str | None:
+    if jina_api_key is not None:
+        return "argument"
+    if any(name.lower() == HEADER_API_KEY.lower() for name in headers):
+        return "headers"
+    return next((name for name in KEY_ENV_VARS if name in os.environ), None)
+
+
+def _sent_key(headers: Mapping[str, str]) -> str | None:
+    return next((v for k, v in headers.items() if k.lower() == HEADER_API_KEY.lower()), None)
+
+
+def _probe_base_url(classes: list[dict[str, Any]]) -> str | None:
+    """The ``baseURL`` of the first ``text2vec-jinaai`` vector: where imports go."""
+    for cls in classes:
+        for vec in jina_vectors(cls):
+            if vec.module == MODULE_TEXT2VEC and vec.settings.get("baseURL"):
+                return str(vec.settings["baseURL"])
+    return None
+
+
+def doctor(
+    url: str = "http://localhost:8080",
+    *,
+    jina_api_key: str | None = None,
+    weaviate_api_key: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    requests_per_minute: int | None = None,
+    tokens_per_minute: int | None = None,
+    probe: bool = True,
+    probe_model: str = DEFAULT_TEXT_MODEL,
+    probe_base_url: str | None = None,
+    timeout: float = 30.0,
+    transport: httpx.BaseTransport | None = None,
+) -> DoctorReport:
+    """Check a live Weaviate and its collections for every known Jina pitfall.
+
+    Reads ``/v1/meta`` and ``/v1/schema``, tells whether the server refuses a local
+    ``base_url`` (a create that is refused either way, or one deleted at once; see
+    :mod:`weaviate_jina_ext._doctor._server`), lints each collection's Jina settings, and
+    makes one embedding of ``"ping"`` through the server (about one token) to prove the key.
+    The throwaway classes it creates are named ``WjeDoctor…`` and deleted before it returns.
+
+    Args:
+        url: Weaviate's REST address (``http://localhost:8080`` for ``connect_to_local``).
+        jina_api_key: Sent as ``X-Jinaai-Api-Key``; else the environment
+            (``JINAAI_APIKEY``, ``JINAAI_API_KEY``, ``JINA_API_KEY``); else none, and the
+            server's own key applies.
+        weaviate_api_key: Weaviate's own API key (sent as a Bearer token), if it has one.
+        headers: More headers to send, as for the connect helpers.
+        requests_per_minute: As for the connect helpers; reported with its effect.
+        tokens_per_minute: As for the connect helpers; reported with its effect.
+        probe: Make the probe embedding (set ``False`` to spend no tokens).
+        probe_model: The model of the probe embedding.
+        probe_base_url: The API root of the probe; by default the ``base_url`` of the first
+            ``text2vec-jinaai`` vector found, else the module's default (the real API).
+        timeout: Seconds per request to Weaviate.
+        transport: An httpx transport (tests).
+
+    Returns:
+        The report; ``report.exit_code`` is the CLI's exit status.
+
+    Raises:
+        JinaConfigError: A bad argument (the URL, a key, a rate limit, ``probe_base_url``),
+            before anything is sent.
+    """
+    base = _valid_url(url)
+    optional_positive_seconds("timeout", timeout, none_means="")
+    if probe_base_url is not None:
+        probe_base_url = valid_base_url(probe_base_url)
+    merged = jina_headers(
+        headers,
+        jina_api_key=jina_api_key,
+        requests_per_minute=requests_per_minute,
+        tokens_per_minute=tokens_per_minute,
+    )
+    secrets: list[str] = []
+    if weaviate_api_key is not None:
+        validate_api_key(weaviate_api_key, source="weaviate_api_key", parameter="weaviate_api_key")
+        remember_key(weaviate_api_key)
+        secrets.append(weaviate_api_key)
+        merged["Authorization"] = f"Bearer {weaviate_api_key}"
+    key = _sent_key(merged)
+    if key is not None:
+        secrets.append(key)
+    rest = WeaviateRest(base, merged, timeout=timeout, secrets=secrets, transport=transport)
+    try:
+        return _run(rest, merged, _key_source(jina_api_key, headers or {}), key, probe,
+                    probe_model, probe_base_url)  # fmt: skip
+    finally:
+        rest.close()
+
+
+def _fatal(rest: WeaviateRest, code: str, message: str, fix: str) -> DoctorReport:
+    finding = DoctorFinding(code, Severity.FATAL, "server", rest.scrub(message), fix)
+    return DoctorReport(rest.url, None, (), None, (), None, None, {}, None, (finding,))
+
+
+def _run(
+    rest: WeaviateRest,
+    headers: Mapping[str, str],
+    key_source: str | None,
+    key: str | None,
+    probe: bool,
+    probe_model: str,
+    probe_base_url: str | None,
+) -> DoctorReport:
+    try:
+        meta = rest.call("GET", "/v1/meta")
+    except WeaviateUnreachable as exc:
+        return _fatal(rest, "server-unreachable", str(exc),
+                      "check the URL and that Weaviate is running (GET /v1/.well-known/ready)")  # fmt: skip
+    if meta.status in {401, 403}:
+        return _fatal(rest, "server-auth", f"/v1/meta answered {meta.status}: {meta.error_text()}",
+                      "pass weaviate_api_key= (--weaviate-api-key, or WEAVIATE_API_KEY)")  # fmt: skip
+    if meta.status != 200 or not isinstance(meta.body, dict):
+        return _fatal(rest, "server-unreachable", f"/v1/meta answered {meta.status}, not Weaviate's meta",
+                      "check that the URL is Weaviate's REST address")  # fmt: skip
+    try:
+        return _checks(
+            rest, meta.body, headers, key_source, key, probe, probe_model, probe_base_url
+        )
+    except WeaviateUnreachable as exc:
+        return _fatal(rest, "server-unreachable", f"the server went away during the checks: {exc}",
+                      "check the server's log and run doctor again")  # fmt: skip
+
+
+def _checks(
+    rest: WeaviateRest,
+    meta: dict[str, Any],
+    headers: Mapping[str, str],
+    key_source: str | None,
+    key: str | None,
+    probe: bool,
+    probe_model: str,
+    probe_base_url: str | None,
+) -> DoctorReport:
+    modules = jina_modules(meta)
+    findings = module_findings(meta, modules)
+    schema = rest.call("GET", "/v1/schema")
+    if schema.status != 200 or not isinstance(schema.body, dict):
+        return _fatal(rest, "schema-unreadable", f"/v1/schema answered {schema.status}: "
+                      f"{schema.error_text()}", "use a Weaviate key that may read the schema")  # fmt: skip
+    classes: list[dict[str, Any]] = list(schema.body.get("classes") or [])
+    refused, method = base_url_validation(rest, modules)
+    findings.append(base_url_finding(refused, method))
+    facts = ServerFacts(
+        parse_version(meta.get("version")), frozenset(meta.get("modules") or {}), refused
+    )
+    for cls in classes:
+        findings += lint_collection(cls, facts)
+    shown = mask_key(key) if key else None
+    if key is None:
+        findings.append(
+            DoctorFinding(
+                "key-missing",
+                Severity.WARNING,
+                "key",
+                "no Jina key is sent: the server's own JINAAI_APIKEY must be set, or every "
+                "vectorization fails",
+                "pass jina_api_key= (--jina-api-key) or set JINAAI_APIKEY where the app runs",
+            )
+        )
+    findings.append(rate_limit_finding(headers))
+    outcome: KeyProbe | None = None
+    base_url = probe_base_url if probe_base_url is not None else _probe_base_url(classes)
+    if not probe:
+        findings.append(
+            DoctorFinding("probe-skipped", Severity.INFO, "key", "probe embedding not requested")
+        )
+    elif MODULE_TEXT2VEC not in modules:
+        findings.append(DoctorFinding("probe-skipped", Severity.INFO, "key",
+                                "no probe embedding: text2vec-jinaai is not enabled"))  # fmt: skip
+    elif refused and base_url is not None and base_url_refusal(base_url):
+        findings.append(DoctorFinding("probe-skipped", Severity.INFO, "key",
+                                f"no probe embedding: the server refuses base_url {base_url!r}"))  # fmt: skip
+    else:
+        outcome = embed_probe(rest, model=probe_model, base_url=base_url)
+        findings += key_findings(outcome, shown)
+    findings.sort(key=lambda f: -f.severity.rank)
+    return DoctorReport(
+        url=rest.url,
+        server_version=str(meta.get("version")) if meta.get("version") else None,
+        jina_modules=modules,
+        base_url_validation=refused,
+        collections=tuple(str(c.get("class")) for c in classes),
+        key_source=key_source,
+        key=shown,
+        rate_limits={
+            k: v for k, v in headers.items() if k.lower().startswith("x-jinaai-ratelimit")
+        },
+        probe=outcome,
+        findings=tuple(findings),
+    )
