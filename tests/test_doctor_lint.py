@@ -13,6 +13,7 @@ from weaviate_jina_ext._doctor._lint import (
     lint_collection,
 )
 from weaviate_jina_ext._doctor._report import DoctorFinding, Severity
+from weaviate_jina_ext._server_lines import server_line
 
 ALL_MODULES = frozenset(
     {
@@ -23,7 +24,7 @@ ALL_MODULES = frozenset(
         "reranker-jinaai",
     }
 )
-FACTS = ServerFacts((1, 39, 3), ALL_MODULES, validates_base_url=False)
+FACTS = ServerFacts(server_line("1.39.3"), ALL_MODULES, validates_base_url=False)
 
 
 def _class(module: str, settings: dict[str, Any], props: dict[str, str] | None = None,
@@ -78,6 +79,9 @@ def test_legacy_and_alias_vectors_are_found() -> None:
         ("text2multivec-jinaai", {"model": "jina-colbert-v2"}, {"n": "int"}, "no-text-property", Severity.ERROR),
         ("text2vec-jinaai", {"model": "jina-embeddings-v3", "properties": ["body"]}, None, "missing-property", Severity.ERROR),
         ("multi2vec-jinaai", {"model": "jina-clip-v2", "imageFields": ["title"]}, None, "multimodal-field-type", Severity.ERROR),
+        ("multi2vec-jinaai", {"model": "jina-clip-v2", "textFields": ["title"], "weights": {"textFields": [0.5, 0.5]}}, None, "multi2vec-fields", Severity.ERROR),
+        ("multi2vec-jinaai", {"model": "jina-clip-v1", "dimensions": 512, "imageFields": ["img"]}, {"img": "blob"}, "dimensions-invalid", Severity.ERROR),
+        ("text2vec-jinaai", {"model": "jina-embeddings-v4"}, None, "default-model", Severity.INFO),
         ("multi2multivec-jinaai", {"model": "jina-embeddings-v4", "textFields": ["title"], "imageFields": ["img"]}, {"title": "text", "img": "blob"}, "multi2multivec-fields", Severity.ERROR),
         ("multi2multivec-jinaai", {"model": "jina-embeddings-v4", "textFields": ["a", "b"]}, {"a": "text", "b": "text"}, "multi2multivec-fields", Severity.ERROR),
         ("multi2multivec-jinaai", {"model": "jina-embeddings-v4", "textFields": ["a"], "weights": {"textFields": [1]}}, {"a": "text"}, "multi2multivec-fields", Severity.ERROR),
@@ -88,7 +92,7 @@ def test_legacy_and_alias_vectors_are_found() -> None:
     ids=[
         "no-model", "clip-in-text2vec", "typo-model", "v3-4096", "v2-with-1024",
         "v4-multi2vec-4096", "colbert-100", "colbert-int-only", "missing-source",
-        "image-field-is-text", "m2mv-both", "m2mv-two-props", "m2mv-weights", "m2mv-none",
+        "image-field-is-text", "m2v-weights-count", "clip-v1-512", "server-default-v4", "m2mv-both", "m2mv-two-props", "m2mv-weights", "m2mv-none",
         "base-url-v1", "class-name",
     ],
 )  # fmt: skip
@@ -110,14 +114,41 @@ def test_each_rule(
 
 def test_module_not_enabled_on_server() -> None:
     """A collection using a module the server lacks (multi2multivec before its release) is an error."""
-    facts = ServerFacts((1, 31, 5), ALL_MODULES - {"multi2multivec-jinaai"}, False)
+    facts = ServerFacts(server_line("1.31.5"), ALL_MODULES - {"multi2multivec-jinaai"}, False)
     cls = _class("multi2multivec-jinaai", {"model": "jina-embeddings-v4", "textFields": ["title"]})
-    assert _codes(lint_collection(cls, facts)) == ["module-not-enabled"]
+    findings = lint_collection(cls, facts)
+    assert _codes(findings) == ["module-not-enabled"]
+    assert "Weaviate 1.31.5 does not have" in findings[0].message
+
+
+def test_stored_dimensions_judged_by_what_the_server_line_sends() -> None:
+    """The 1024 that 1.28-1.31.5 store for v2 models is an error only where it is sent (1.29+)."""
+    cls = _class("text2vec-jinaai", {"model": "jina-embeddings-v2-base-en", "dimensions": 1024})
+    old = ServerFacts(server_line("1.28.16"), ALL_MODULES, False)
+    assert [f for f in lint_collection(cls, old) if f.severity is Severity.ERROR] == []
+    mid = ServerFacts(server_line("1.31.5"), ALL_MODULES, False)
+    assert "dimensions-invalid" in _codes(lint_collection(cls, mid))
+
+
+def test_default_model_depends_on_the_line() -> None:
+    """v2-base-en is the default (info) before 1.31.6, v4 after; the message names the other."""
+    v2 = _class("text2vec-jinaai", {"model": "jina-embeddings-v2-base-en"})
+    old = lint_collection(v2, ServerFacts(server_line("1.31.5"), ALL_MODULES, False))
+    assert [(f.code, "jina-embeddings-v4" in f.message) for f in old] == [("default-model", True)]
+    assert lint_collection(v2, FACTS) == []
+
+
+def test_implicit_model_names_this_servers_default() -> None:
+    """An absent model is a warning naming what this server version picks."""
+    cls = _class("text2vec-jinaai", {})
+    findings = lint_collection(cls, ServerFacts(server_line("1.31.5"), ALL_MODULES, False))
+    assert _codes(findings) == ["implicit-model"]
+    assert "Weaviate 1.31.5: jina-embeddings-v2-base-en" in findings[0].message
 
 
 def test_legacy_module_name_counts_as_enabled() -> None:
     """A server listing text2colbert-jinaai serves text2multivec-jinaai collections."""
-    facts = ServerFacts((1, 28, 0), frozenset({"text2colbert-jinaai"}), False)
+    facts = ServerFacts(server_line("1.28.0"), frozenset({"text2colbert-jinaai"}), False)
     cls = _class("text2multivec-jinaai", {"model": "jina-colbert-v2", "dimensions": 128})
     assert lint_collection(cls, facts) == []
 
@@ -147,7 +178,7 @@ def test_base_url_refused_only_when_validation_is_on() -> None:
     """A loopback base_url is an error only on a server that refuses it."""
     cls = _class("text2vec-jinaai", {**GOOD, "baseURL": "http://127.0.0.1:8765"})
     assert lint_collection(cls, FACTS) == []
-    on = ServerFacts((1, 39, 3), ALL_MODULES, validates_base_url=True)
+    on = ServerFacts(server_line("1.39.3"), ALL_MODULES, validates_base_url=True)
     assert _codes(lint_collection(cls, on)) == ["base-url-refused"]
 
 

@@ -5,15 +5,17 @@ facts learnt about the server (:class:`ServerFacts`): no I/O, so every rule is u
 on literal config dicts and, in ``tests/test_doctor_integration.py``, on collections a real
 Weaviate accepted.
 
-What a model accepts comes from the catalogue and the argument rules
-(:mod:`weaviate_jina_ext._catalogue`, :mod:`weaviate_jina_ext._rules`); a rule here only
-decides which of those checks applies to a stored setting and how to word the fix.
+What a module accepts is decided once, in :mod:`weaviate_jina_ext._module_rules` (the same
+rules the config builders enforce), and what the server version does in
+:mod:`weaviate_jina_ext._server_lines`; a rule here picks the check that applies to a stored
+setting, gives the finding its code and severity, and words the fix. The checks of stored
+state that no builder needs (a named property missing or of the wrong type, a ``baseURL``
+the server refuses) are written here.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
@@ -24,20 +26,27 @@ from weaviate_jina_ext._catalogue import (
     MODULE_RERANKER,
     MODULE_TEXT2MULTIVEC,
     MODULE_TEXT2VEC,
-    UnknownModelWarning,
-    check_model_for_module,
     find_model,
 )
 from weaviate_jina_ext._doctor._report import DoctorFinding, Severity
-from weaviate_jina_ext._exceptions import JinaConfigError, ModelModuleMismatchError
-from weaviate_jina_ext._rules import valid_base_url, valid_dimensions
+from weaviate_jina_ext._exceptions import JinaConfigError
+from weaviate_jina_ext._module_rules import (
+    canonical_module,
+    dimensions_problems,
+    model_problems,
+    multi2multivec_field_problems,
+    multi2vec_field_problems,
+    text_property_problems,
+)
+from weaviate_jina_ext._rules import valid_base_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
+    from weaviate_jina_ext._server_lines import ServerLine
+
 __all__ = [
     "JINA_VECTORIZERS",
-    "LEGACY_MODULE_NAMES",
     "JinaVector",
     "ServerFacts",
     "base_url_refusal",
@@ -52,9 +61,6 @@ JINA_VECTORIZERS: Final = (
     MODULE_TEXT2MULTIVEC,
     MODULE_MULTI2MULTIVEC,
 )
-#: Older names a server may store or list for a module.
-LEGACY_MODULE_NAMES: Final = {"text2colbert-jinaai": MODULE_TEXT2MULTIVEC}
-
 _TEXT_TYPES: Final = frozenset({"text", "text[]", "string", "string[]"})
 _IMAGE_TYPES: Final = frozenset({"blob"})
 _BLOCKED_HOSTS: Final = ("localhost",)
@@ -67,12 +73,13 @@ class ServerFacts:
     """What the lint needs to know about the server.
 
     Attributes:
-        version: ``(major, minor, patch)``, or ``None`` when unknown.
+        line: How this server version treats the Jina modules (``None``: version unknown
+            or older than the facts cover).
         modules: Names of the enabled modules (all of them, not only Jina's).
         validates_base_url: Whether loopback/private ``base_url`` values are refused.
     """
 
-    version: tuple[int, int, int] | None
+    line: ServerLine | None
     modules: frozenset[str]
     validates_base_url: bool | None
 
@@ -102,22 +109,20 @@ class JinaVector:
         return where if self.vector is None else f"{where}, vector {self.vector!r}"
 
 
-def _current(module: str) -> str:
-    return LEGACY_MODULE_NAMES.get(module, module)
-
-
 def jina_vectors(cls: Mapping[str, Any]) -> Iterator[JinaVector]:
     """The vectors of one stored class that a Jina module makes (legacy and named)."""
     name = str(cls.get("class", "?"))
     module_config = cls.get("moduleConfig") or {}
     legacy = cls.get("vectorizer")
-    if isinstance(legacy, str) and _current(legacy) in JINA_VECTORIZERS:
-        yield JinaVector(name, None, _current(legacy), legacy, module_config.get(legacy) or {})
+    if isinstance(legacy, str) and canonical_module(legacy) in JINA_VECTORIZERS:
+        yield JinaVector(
+            name, None, canonical_module(legacy), legacy, module_config.get(legacy) or {}
+        )
     for vector, config in (cls.get("vectorConfig") or {}).items():
         vectorizer = (config or {}).get("vectorizer") or {}
         for module, settings in vectorizer.items():
-            if _current(module) in JINA_VECTORIZERS:
-                yield JinaVector(name, vector, _current(module), module, settings or {})
+            if canonical_module(module) in JINA_VECTORIZERS:
+                yield JinaVector(name, vector, canonical_module(module), module, settings or {})
 
 
 def base_url_refusal(base_url: str) -> str | None:
@@ -154,48 +159,57 @@ def _properties(cls: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _lint_module_enabled(vec: JinaVector, facts: ServerFacts) -> Iterator[DoctorFinding]:
-    enabled = {_current(m) for m in facts.modules}
+    enabled = {canonical_module(m) for m in facts.modules}
     if vec.module not in enabled:
+        absent = facts.line is not None and not facts.line.has_module(vec.module)
+        why = (
+            f"which Weaviate {facts.line.version} does not have"
+            if absent and facts.line is not None
+            else "which this server does not have enabled"
+        )
         yield DoctorFinding(
             "module-not-enabled",
             Severity.ERROR,
             vec.subject,
-            f"uses {vec.stored_module}, which this server does not have enabled: every "
-            "import and near_text query on it fails",
+            f"uses {vec.stored_module}, {why}: every import and near_text query on it fails",
             f"start Weaviate with {vec.module} in ENABLE_MODULES (1.33+: and "
             "API_BASED_MODULES_DISABLED unset), or use a server line that has the module",
         )
 
 
-def _lint_model(vec: JinaVector) -> Iterator[DoctorFinding]:
+def _lint_model(vec: JinaVector, facts: ServerFacts) -> Iterator[DoctorFinding]:
     model = vec.settings.get("model")
+    text2vec = vec.module == MODULE_TEXT2VEC
+    line = facts.line
     if not model:
+        here = (
+            f" (here, Weaviate {line.version}: {line.default_text_model})"
+            if text2vec and line is not None
+            else ""
+        )
         yield DoctorFinding(
             "implicit-model",
             Severity.WARNING,
             vec.subject,
             f"no model is stored, so {vec.module} uses the server's default, which depends on "
             "the server version (text2vec-jinaai: jina-embeddings-v2-base-en before Weaviate "
-            "1.31.6, jina-embeddings-v4 since): the same collection embeds into another space "
-            "after an upgrade",
+            f"1.31.6, jina-embeddings-v4 since){here}: the same collection embeds into "
+            "another space after an upgrade",
             "recreate the collection with the model written explicitly "
             "(JinaConfigure builders always write it) and re-import",
         )
         return
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", UnknownModelWarning)
-        try:
-            check_model_for_module(str(model), vec.module)
-        except ModelModuleMismatchError as exc:
-            yield DoctorFinding(
-                "model-module-mismatch",
-                Severity.ERROR,
-                vec.subject,
-                f"{vec.module} is configured with {exc}",
-                f"recreate the collection with a model {vec.module} serves "
-                f"(weaviate_jina_ext.list_models(module={vec.module!r}))",
-            )
-    if caught:
+    model = str(model)
+    for problem in model_problems(vec.module, model):
+        yield DoctorFinding(
+            "model-module-mismatch",
+            Severity.ERROR,
+            vec.subject,
+            problem,
+            f"recreate the collection with a model {vec.module} serves "
+            f"(weaviate_jina_ext.list_models(module={vec.module!r})) and re-import",
+        )
+    if find_model(model) is None:
         yield DoctorFinding(
             "unknown-model",
             Severity.WARNING,
@@ -204,42 +218,50 @@ def _lint_model(vec: JinaVector) -> Iterator[DoctorFinding]:
             "and module fit were not checked (a typo makes every import fail)",
             "check the name against Jina's model list; if it is new, upgrade weaviate-jina-ext",
         )
+    elif text2vec and line is not None and model == line.default_text_model:
+        other = (
+            "jina-embeddings-v2-base-en" if model == "jina-embeddings-v4" else "jina-embeddings-v4"
+        )
+        yield DoctorFinding(
+            "default-model",
+            Severity.INFO,
+            vec.subject,
+            f"the stored model {model!r} is the default of Weaviate {line.version}; code that "
+            f"creates this collection without model= gets {other} on servers on the other side "
+            "of 1.31.6 (the server writes its default in at creation)",
+            "pass model= explicitly where the collection is created (the JinaConfigure "
+            "builders always do)",
+        )
 
 
-def _lint_dimensions(vec: JinaVector) -> Iterator[DoctorFinding]:
+def _lint_dimensions(vec: JinaVector, facts: ServerFacts) -> Iterator[DoctorFinding]:
     dims = vec.settings.get("dimensions")
     model = vec.settings.get("model")
-    if dims is None or vec.module == MODULE_MULTI2MULTIVEC or not isinstance(model, str):
-        return
+    if dims is None or not isinstance(model, str) or model_problems(vec.module, model):
+        return  # nothing stored, or a mismatch already reported
+    line = facts.line
+    if vec.module == MODULE_TEXT2VEC and line is not None and not line.sends_text_dimensions(model):
+        return  # stored but never sent by this server version
     info = find_model(model)
-    if info is None or vec.module not in info.modules:
-        return  # reported as unknown or mismatched already
-    try:
-        valid_dimensions(dims, info)
-    except JinaConfigError as exc:
+    allowed = info.allowed_dimensions_text() if info is not None else "the model's own range"
+    for problem in dimensions_problems(vec.module, model, dims):
         yield DoctorFinding(
             "dimensions-invalid",
             Severity.ERROR,
             vec.subject,
-            f"stored {exc}; the server sends it on every request and the Jina API refuses it "
-            "(or the vectors get a length the index does not expect)",
-            f"recreate the collection with dimensions {info.allowed_dimensions_text()} and "
-            "re-import (a collection's module config cannot be changed in place)",
+            f"{problem} (stored; the server sends it on every request, and the Jina API "
+            "refuses it or returns vectors of another length)",
+            f"recreate the collection with dimensions {allowed} (or unset) and re-import; a "
+            "collection's module config cannot be changed in place",
         )
-
-
-def _vectorized(vec: JinaVector, props: Mapping[str, str]) -> list[str]:
-    named = vec.settings.get("properties")
-    if isinstance(named, list) and named:
-        return [str(p) for p in named]
-    return [p for p, t in props.items() if t in _TEXT_TYPES]
 
 
 def _lint_text_properties(vec: JinaVector, props: Mapping[str, str]) -> Iterator[DoctorFinding]:
     if vec.module not in {MODULE_TEXT2VEC, MODULE_TEXT2MULTIVEC}:
         return
-    named = _vectorized(vec, props)
-    missing = [p for p in named if p not in props]
+    named = vec.settings.get("properties")
+    source = [str(p) for p in named] if isinstance(named, list) and named else None
+    missing = [p for p in source or [] if p not in props]
     if missing:
         yield DoctorFinding(
             "missing-property",
@@ -248,28 +270,28 @@ def _lint_text_properties(vec: JinaVector, props: Mapping[str, str]) -> Iterator
             f"source properties {missing} do not exist in the collection",
             "recreate the collection with source_properties naming existing text properties",
         )
-    if len(missing) < len(named) or not named:
-        yield from _no_text(vec, props, named)
-
-
-def _no_text(
-    vec: JinaVector, props: Mapping[str, str], named: list[str]
-) -> Iterator[DoctorFinding]:
-    if not any(props.get(p) in _TEXT_TYPES for p in named):
+        if len(missing) == len(source or []):
+            return  # nothing left to judge
+    textual = {n: t for n, t in props.items() if source is None or t.lower() in _TEXT_TYPES}
+    for problem in text_property_problems(
+        vec.module,
+        textual,
+        source_properties=source,
+        vectorize_collection_name=vec.settings.get("vectorizeClassName") is True,
+    ):
         colbert = vec.module == MODULE_TEXT2MULTIVEC
         yield DoctorFinding(
             "no-text-property",
             Severity.ERROR,
             vec.subject,
-            f"{vec.module} has no text property to embed (properties: "
-            f"{dict(props) or 'none'}); objects get vectors of nothing but the collection "
-            "name, or fail" + (f" (Weaviate issue #8668: {_ISSUE_8668})" if colbert else ""),
-            "add a TEXT property and name it in source_properties, then re-import",
+            f"{problem} (properties: {dict(props) or 'none'})"
+            + (f"; Weaviate issue #8668: {_ISSUE_8668}" if colbert else ""),
+            "add a TEXT property (not skipped) and name it in source_properties, then re-import",
         )
 
 
-def _field_names(value: object) -> list[str]:
-    return [str(v) for v in value] if isinstance(value, list) else []
+def _field_names(value: object) -> list[str] | None:
+    return [str(v) for v in value] if isinstance(value, list) else None
 
 
 def _lint_multimodal_fields(vec: JinaVector, props: Mapping[str, str]) -> Iterator[DoctorFinding]:
@@ -278,11 +300,11 @@ def _lint_multimodal_fields(vec: JinaVector, props: Mapping[str, str]) -> Iterat
     text = _field_names(vec.settings.get("textFields"))
     image = _field_names(vec.settings.get("imageFields"))
     for fields, allowed, kind in ((text, _TEXT_TYPES, "text"), (image, _IMAGE_TYPES, "image")):
-        for field in fields:
+        for field in fields or []:
             data_type = props.get(field)
             if data_type is None:
                 problem = "does not exist"
-            elif data_type not in allowed:
+            elif data_type.lower() not in allowed:
                 problem = f"is {data_type}, not {'text' if kind == 'text' else 'blob'}"
             else:
                 continue
@@ -294,24 +316,18 @@ def _lint_multimodal_fields(vec: JinaVector, props: Mapping[str, str]) -> Iterat
                 f"recreate the collection with {kind}_fields naming "
                 f"{'TEXT' if kind == 'text' else 'BLOB'} properties",
             )
-    if vec.module != MODULE_MULTI2MULTIVEC:
-        return
-    problems = []
-    if bool(text) == bool(image):
-        problems.append("exactly one of text_fields and image_fields must be set")
-    if len(text) + len(image) > 1:
-        problems.append("exactly one property may be named")
-    if vec.settings.get("weights"):
-        problems.append("weights are not allowed")
-    if problems:
-        yield DoctorFinding(
-            "multi2multivec-fields",
-            Severity.ERROR,
-            vec.subject,
-            f"multi2multivec-jinaai field rules broken: {'; '.join(problems)} (text_fields="
-            f"{text}, image_fields={image})",
-            "recreate the collection with a single text_fields or image_fields property and no weights",
-        )
+    raw = vec.settings.get("weights")
+    weights = raw if isinstance(raw, dict) else None
+    if vec.module == MODULE_MULTI2MULTIVEC:
+        code = "multi2multivec-fields"
+        problems = multi2multivec_field_problems(text, image, weights)
+        fix = "recreate the collection with one text_fields or image_fields property, no weights"
+    else:
+        code = "multi2vec-fields"
+        problems = multi2vec_field_problems(text, image, weights)
+        fix = "recreate the collection with the fields (and weights) fixed, and re-import"
+    for problem in problems:
+        yield DoctorFinding(code, Severity.ERROR, vec.subject, problem, fix)
 
 
 def _lint_base_url(vec: JinaVector, facts: ServerFacts) -> Iterator[DoctorFinding]:
@@ -380,13 +396,12 @@ def _lint_reranker(cls: Mapping[str, Any], facts: ServerFacts) -> Iterator[Docto
             f"reranker model {model!r} is not in weaviate-jina-ext's catalogue",
             "check the name against Jina's reranker list; if it is new, upgrade weaviate-jina-ext",
         )
-    elif MODULE_RERANKER not in info.modules:
+    for problem in model_problems(MODULE_RERANKER, str(model)):
         yield DoctorFinding(
             "reranker-model",
             Severity.ERROR,
             subject,
-            f"reranker-jinaai is configured with {model!r}, a {info.kind} model: every "
-            "reranked query fails",
+            f"{problem}: every reranked query fails",
             "recreate the collection's reranker with a reranker model such as "
             "'jina-reranker-v2-base-multilingual'",
         )
@@ -398,8 +413,8 @@ def lint_collection(cls: Mapping[str, Any], facts: ServerFacts) -> list[DoctorFi
     findings: list[DoctorFinding] = []
     for vec in jina_vectors(cls):
         findings += _lint_module_enabled(vec, facts)
-        findings += _lint_model(vec)
-        findings += _lint_dimensions(vec)
+        findings += _lint_model(vec, facts)
+        findings += _lint_dimensions(vec, facts)
         findings += _lint_text_properties(vec, props)
         findings += _lint_multimodal_fields(vec, props)
         findings += _lint_base_url(vec, facts)

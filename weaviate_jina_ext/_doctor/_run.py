@@ -23,7 +23,7 @@ from weaviate_jina_ext._doctor._server import (
     base_url_validation,
     jina_modules,
     module_findings,
-    parse_version,
+    server_line_of,
 )
 from weaviate_jina_ext._exceptions import JinaConfigError
 from weaviate_jina_ext._keys import KEY_ENV_VARS, validate_api_key
@@ -193,17 +193,16 @@ def _checks(
     probe_base_url: str | None,
 ) -> DoctorReport:
     modules = jina_modules(meta)
-    findings = module_findings(meta, modules)
+    line, findings = server_line_of(meta.get("version"))
+    findings += module_findings(meta, modules)
     schema = rest.call("GET", "/v1/schema")
     if schema.status != 200 or not isinstance(schema.body, dict):
         return _fatal(rest, "schema-unreadable", f"/v1/schema answered {schema.status}: "
                       f"{schema.error_text()}", "use a Weaviate key that may read the schema")  # fmt: skip
     classes: list[dict[str, Any]] = list(schema.body.get("classes") or [])
-    refused, method = base_url_validation(rest, modules)
+    refused, method = base_url_validation(rest, modules, line)
     findings.append(base_url_finding(refused, method))
-    facts = ServerFacts(
-        parse_version(meta.get("version")), frozenset(meta.get("modules") or {}), refused
-    )
+    facts = ServerFacts(line, frozenset(meta.get("modules") or {}), refused)
     for cls in classes:
         findings += lint_collection(cls, facts)
     shown = mask_key(key) if key else None

@@ -12,13 +12,14 @@ and the refusal also names ``baseURL`` only when the flag is on. Without
 
 from __future__ import annotations
 
-import re
 import secrets
 from typing import TYPE_CHECKING, Any, Final
 
 from weaviate_jina_ext._catalogue import MODULE_MULTI2VEC, MODULE_TEXT2VEC
-from weaviate_jina_ext._doctor._lint import JINA_VECTORIZERS, LEGACY_MODULE_NAMES
 from weaviate_jina_ext._doctor._report import DoctorFinding, Severity
+from weaviate_jina_ext._exceptions import JinaConfigError
+from weaviate_jina_ext._module_rules import JINA_MODULES, MODULE_ALIASES, canonical_module
+from weaviate_jina_ext._server_lines import MIN_SERVER_VERSION, ServerLine, server_line
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -31,14 +32,12 @@ __all__ = [
     "base_url_validation",
     "jina_modules",
     "module_findings",
-    "parse_version",
+    "server_line_of",
     "throwaway_name",
 ]
 
 #: The local ``base_url`` the probe asks about: where a local Jina-compatible server listens.
 LOOPBACK_BASE_URL: Final = "http://127.0.0.1:9"
-_JINA_MODULES: Final = (*JINA_VECTORIZERS, "reranker-jinaai")
-_VERSION: Final = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)")
 
 
 def throwaway_name(purpose: str) -> str:
@@ -46,21 +45,31 @@ def throwaway_name(purpose: str) -> str:
     return f"WjeDoctor{purpose}{secrets.token_hex(6).upper()}"
 
 
-def parse_version(text: object) -> tuple[int, int, int] | None:
-    """``(major, minor, patch)`` of a version string such as ``1.39.3-rc.1``."""
-    match = _VERSION.match(str(text or ""))
-    return None if match is None else (int(match[1]), int(match[2]), int(match[3]))
+def server_line_of(version: object) -> tuple[ServerLine | None, list[DoctorFinding]]:
+    """The facts of the server's version line, or ``None`` and a finding saying why not."""
+    try:
+        return server_line(str(version)), []
+    except JinaConfigError:
+        finding = DoctorFinding(
+            "server-version-unknown",
+            Severity.WARNING,
+            "server",
+            f"Weaviate version {version!r} is not one weaviate-jina-ext knows the Jina "
+            f"modules of (oldest: {MIN_SERVER_VERSION}); version-dependent checks were skipped",
+            f"upgrade Weaviate to {MIN_SERVER_VERSION} or newer",
+        )
+        return None, [finding]
 
 
 def jina_modules(meta: Mapping[str, Any]) -> tuple[str, ...]:
     """The Jina modules ``/v1/meta`` lists, sorted."""
     modules = meta.get("modules") or {}
-    return tuple(sorted(m for m in modules if m in _JINA_MODULES or m in LEGACY_MODULE_NAMES))
+    return tuple(sorted(m for m in modules if canonical_module(m) in JINA_MODULES))
 
 
 def module_findings(meta: Mapping[str, Any], modules: Iterable[str]) -> list[DoctorFinding]:
     """The server's version and which Jina modules it lacks."""
-    enabled = {LEGACY_MODULE_NAMES.get(m, m) for m in modules}
+    enabled = {MODULE_ALIASES.get(m, m) for m in modules}
     findings = [
         DoctorFinding(
             "server-version",
@@ -70,8 +79,8 @@ def module_findings(meta: Mapping[str, Any], modules: Iterable[str]) -> list[Doc
             f"{', '.join(sorted(enabled)) or 'none'}",
         )
     ]
-    missing = [m for m in _JINA_MODULES if m not in enabled]
-    if len(missing) == len(_JINA_MODULES):
+    missing = [m for m in JINA_MODULES if m not in enabled]
+    if len(missing) == len(JINA_MODULES):
         findings.append(
             DoctorFinding(
                 "no-jina-modules",
@@ -147,13 +156,17 @@ def _ask_text(rest: WeaviateRest) -> tuple[bool | None, str]:
     return None, f"unexpected answer {answer.status}: {rest.scrub(text)}"
 
 
-def base_url_validation(rest: WeaviateRest, modules: Iterable[str]) -> tuple[bool | None, str]:
+def base_url_validation(
+    rest: WeaviateRest, modules: Iterable[str], line: ServerLine | None
+) -> tuple[bool | None, str]:
     """Whether the server refuses a loopback ``base_url``, and how that was told.
 
     Returns:
         ``(True | False | None, method)``: ``None`` when no Jina vectorizer is enabled or
         the answer was not one of the expected ones.
     """
+    if line is not None and not line.has_validate_base_url:
+        return False, f"Weaviate {line.version} predates MODULES_VALIDATE_BASE_URL (1.37)"
     enabled = set(modules)
     if MODULE_MULTI2VEC in enabled:
         return _ask_clip(rest)
