@@ -194,7 +194,11 @@ def test_base_url_refused_only_when_validation_is_on() -> None:
         ("https://LOCALHOST", True),
         ("https://jina.svc.cluster.local", True),
         ("https://gw.internal", True),
+        ("https://[::ffff:127.0.0.1]", True),
+        ("https://172.31.0.1", True),
         ("https://api.jina.ai", False),
+        ("https://203.0.113.10", False),
+        ("https://172.32.0.1", False),
         ("https://8.8.8.8", False),
     ],
 )

@@ -64,6 +64,16 @@ JINA_VECTORIZERS: Final = (
 _TEXT_TYPES: Final = frozenset({"text", "text[]", "string", "string[]"})
 _IMAGE_TYPES: Final = frozenset({"blob"})
 _BLOCKED_HOSTS: Final = ("localhost",)
+#: The networks Go's ``net.IP`` calls loopback, private, link-local (unicast and multicast)
+#: or unspecified: the server's list, which is narrower than Python's ``is_private``
+#: (documentation ranges such as 203.0.113.0/24 pass the server's check).
+_INTERNAL_NETWORKS: Final = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
+        "224.0.0.0/24", "0.0.0.0/32", "::1/128", "fc00::/7", "fe80::/10", "ff02::/16", "::/128",
+    )
+)  # fmt: skip
 _BLOCKED_SUFFIXES: Final = (".local", ".internal", ".localdomain")
 _ISSUE_8668: Final = "https://github.com/weaviate/weaviate/issues/8668"
 
@@ -145,7 +155,9 @@ def base_url_refusal(base_url: str) -> str | None:
         if host in _BLOCKED_HOSTS or host.endswith(_BLOCKED_SUFFIXES):
             return f"{host} is an internal name"
         return None
-    if ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_unspecified:
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if any(ip.version == net.version and ip in net for net in _INTERNAL_NETWORKS):
         return f"{host} is an internal address"
     return None
 
@@ -251,8 +263,8 @@ def _lint_dimensions(vec: JinaVector, facts: ServerFacts) -> Iterator[DoctorFind
             vec.subject,
             f"{problem} (stored; the server sends it on every request, and the Jina API "
             "refuses it or returns vectors of another length)",
-            f"recreate the collection with dimensions {allowed} (or unset) and re-import; a "
-            "collection's module config cannot be changed in place",
+            f"recreate the collection with dimensions {allowed} (or unset) and re-import "
+            "(changed in place, old and new vectors would not match)",
         )
 
 
@@ -273,20 +285,18 @@ def _lint_text_properties(vec: JinaVector, props: Mapping[str, str]) -> Iterator
         if len(missing) == len(source or []):
             return  # nothing left to judge
     textual = {n: t for n, t in props.items() if source is None or t.lower() in _TEXT_TYPES}
-    for problem in text_property_problems(
-        vec.module,
-        textual,
-        source_properties=source,
-        vectorize_collection_name=vec.settings.get("vectorizeClassName") is True,
-    ):
+    if text_property_problems(vec.module, textual, source_properties=source):
         colbert = vec.module == MODULE_TEXT2MULTIVEC
         yield DoctorFinding(
             "no-text-property",
             Severity.ERROR,
             vec.subject,
-            f"{problem} (properties: {dict(props) or 'none'})"
-            + (f"; Weaviate issue #8668: {_ISSUE_8668}" if colbert else ""),
-            "add a TEXT property (not skipped) and name it in source_properties, then re-import",
+            f"{vec.module} has no text property to embed (properties: {dict(props) or 'none'}"
+            f"{f', source properties: {source}' if source else ''}): every object is embedded "
+            "from the collection name alone, or from nothing"
+            + (f" (Weaviate issue #8668: {_ISSUE_8668})" if colbert else ""),
+            "recreate the collection with a TEXT property (not skipped) among its source "
+            "properties, then re-import",
         )
 
 

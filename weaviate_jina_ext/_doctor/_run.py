@@ -40,19 +40,30 @@ __all__ = ["doctor"]
 
 
 def _valid_url(url: object) -> str:
-    if not isinstance(url, str):
-        url = repr(url)
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
+    """``url`` without a trailing slash if it is an http(s) address, else raise.
+
+    The message never repeats a URL's credentials: a key pasted into it stays unseen.
+    """
+    text = url if isinstance(url, str) else ""
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:  # an unbalanced IPv6 bracket
+        parts, host = urlsplit(""), None
+    if parts.username is not None or parts.password is not None:
         msg = (
-            f"url={url!r} is not a Weaviate REST address; give one such as "
+            "url carries credentials (user:password@host); give the plain REST address and "
+            "pass Weaviate's key as weaviate_api_key= (--weaviate-api-key, WEAVIATE_API_KEY)"
+        )
+        raise JinaConfigError(msg)
+    if parts.scheme not in {"http", "https"} or not host:
+        shown = repr(url) if isinstance(url, str) else f"a {type(url).__name__}"
+        msg = (
+            f"url={shown} is not a Weaviate REST address; give one such as "
             "'http://localhost:8080' (connect_to_local) or 'https://<cluster>.weaviate.cloud'"
         )
         raise JinaConfigError(msg)
-    if parts.username or parts.password:
-        msg = "url carries credentials (user:password@host); pass weaviate_api_key= instead"
-        raise JinaConfigError(msg)
-    return url.rstrip("/")
+    return text.rstrip("/")
 
 
 def _key_source(jina_api_key: str | None, headers: Mapping[str, str]) -> str | None:
