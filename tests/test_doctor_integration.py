@@ -174,6 +174,21 @@ def test_no_probe_spends_nothing(plain: WeaviateInstance, jina: FakeJina, jina_u
     assert jina.requests == []
 
 
+def test_probe_takes_the_route_imports_take(
+    plain: WeaviateInstance, jina: FakeJina, jina_url: str, collections: Callable[..., str]
+) -> None:
+    """Without probe options, the probe uses the first text2vec-jinaai vector's model and base_url."""
+    settings = {"model": "jina-embeddings-v5-text-nano", "baseURL": jina_url, "dimensions": 64}
+    collections({"properties": _props(title="text"),
+                 "vectorConfig": {"v": _vector("text2vec-jinaai", settings)}})  # fmt: skip
+    jina.clear()
+    report = wje.doctor(plain.url, jina_api_key=KEY)
+    assert report.probe is not None
+    assert (report.probe.model, report.probe.base_url) == (settings["model"], jina_url)
+    assert report.probe.ok
+    assert [r.json["model"] for r in jina.requests] == [settings["model"]]
+
+
 # --------------------------------------------------------------------------- one per finding
 
 

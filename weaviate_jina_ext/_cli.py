@@ -162,7 +162,10 @@ def _add_doctor(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     doc.add_argument(
         "--no-probe", action="store_true", help="skip the probe embedding (spend no tokens)"
     )
-    doc.add_argument("--probe-model", help="model of the probe embedding")
+    doc.add_argument(
+        "--probe-model",
+        help="model of the probe embedding (default: the first text2vec-jinaai collection's)",
+    )
     doc.add_argument(
         "--probe-base-url",
         help="API root of the probe (default: the first text2vec-jinaai collection's base_url)",
@@ -184,7 +187,6 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     from weaviate_jina_ext._secrets import scrub_text  # noqa: PLC0415
 
     weaviate_key = args.weaviate_api_key or os.environ.get("WEAVIATE_API_KEY") or None
-    options = {"probe_model": args.probe_model} if args.probe_model else {}
     try:
         report = doctor(
             args.url,
@@ -194,8 +196,8 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
             tokens_per_minute=args.tokens_per_minute,
             probe=not args.no_probe,
             probe_base_url=args.probe_base_url,
+            probe_model=args.probe_model,
             timeout=args.timeout,
-            **options,
         )
     except JinaConfigError as exc:
         secrets = [k for k in (args.jina_api_key, weaviate_key) if k]

@@ -18,7 +18,12 @@ _INDENT = " " * 4
 
 def _wrap(text: str, prefix: str) -> str:
     return textwrap.fill(
-        text, width=_WIDTH, initial_indent=_INDENT + prefix, subsequent_indent=_INDENT + "  "
+        text,
+        width=_WIDTH,
+        initial_indent=_INDENT + prefix,
+        subsequent_indent=_INDENT + "  ",
+        break_on_hyphens=False,  # module names and header names stay whole
+        break_long_words=False,  # so do URLs
     )
 
 

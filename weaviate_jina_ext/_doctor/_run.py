@@ -27,7 +27,7 @@ from weaviate_jina_ext._doctor._server import (
 )
 from weaviate_jina_ext._exceptions import JinaConfigError
 from weaviate_jina_ext._keys import KEY_ENV_VARS, validate_api_key
-from weaviate_jina_ext._rules import optional_positive_seconds, valid_base_url
+from weaviate_jina_ext._rules import optional_positive_seconds, valid_base_url, valid_model_name
 from weaviate_jina_ext._secrets import mask_key, remember_key
 from weaviate_jina_ext._wire import HEADER_API_KEY
 
@@ -78,13 +78,14 @@ def _sent_key(headers: Mapping[str, str]) -> str | None:
     return next((v for k, v in headers.items() if k.lower() == HEADER_API_KEY.lower()), None)
 
 
-def _probe_base_url(classes: list[dict[str, Any]]) -> str | None:
-    """The ``baseURL`` of the first ``text2vec-jinaai`` vector: where imports go."""
+def _probe_target(classes: list[dict[str, Any]]) -> tuple[str | None, str | None]:
+    """Model and ``baseURL`` of the first ``text2vec-jinaai`` vector: the route imports take."""
     for cls in classes:
         for vec in jina_vectors(cls):
-            if vec.module == MODULE_TEXT2VEC and vec.settings.get("baseURL"):
-                return str(vec.settings["baseURL"])
-    return None
+            if vec.module == MODULE_TEXT2VEC:
+                model, base_url = vec.settings.get("model"), vec.settings.get("baseURL")
+                return (str(model) if model else None, str(base_url) if base_url else None)
+    return None, None
 
 
 def doctor(
@@ -96,7 +97,7 @@ def doctor(
     requests_per_minute: int | None = None,
     tokens_per_minute: int | None = None,
     probe: bool = True,
-    probe_model: str = DEFAULT_TEXT_MODEL,
+    probe_model: str | None = None,
     probe_base_url: str | None = None,
     timeout: float = 30.0,
     transport: httpx.BaseTransport | None = None,
@@ -119,9 +120,11 @@ def doctor(
         requests_per_minute: As for the connect helpers; reported with its effect.
         tokens_per_minute: As for the connect helpers; reported with its effect.
         probe: Make the probe embedding (set ``False`` to spend no tokens).
-        probe_model: The model of the probe embedding.
-        probe_base_url: The API root of the probe; by default the ``base_url`` of the first
-            ``text2vec-jinaai`` vector found, else the module's default (the real API).
+        probe_model: The model of the probe embedding; by default the model of the first
+            ``text2vec-jinaai`` vector found (the route imports take), else
+            ``jina-embeddings-v2-base-en``.
+        probe_base_url: The API root of the probe; by default the ``base_url`` of that same
+            vector, else the module's default (the real API).
         timeout: Seconds per request to Weaviate.
         transport: An httpx transport (tests).
 
@@ -136,6 +139,8 @@ def doctor(
     optional_positive_seconds("timeout", timeout, none_means="")
     if probe_base_url is not None:
         probe_base_url = valid_base_url(probe_base_url)
+    if probe_model is not None:
+        probe_model = valid_model_name(probe_model)
     merged = jina_headers(
         headers,
         jina_api_key=jina_api_key,
@@ -170,7 +175,7 @@ def _run(
     key_source: str | None,
     key: str | None,
     probe: bool,
-    probe_model: str,
+    probe_model: str | None,
     probe_base_url: str | None,
 ) -> DoctorReport:
     try:
@@ -200,7 +205,7 @@ def _checks(
     key_source: str | None,
     key: str | None,
     probe: bool,
-    probe_model: str,
+    probe_model: str | None,
     probe_base_url: str | None,
 ) -> DoctorReport:
     modules = jina_modules(meta)
@@ -230,7 +235,9 @@ def _checks(
         )
     findings.append(rate_limit_finding(headers))
     outcome: KeyProbe | None = None
-    base_url = probe_base_url if probe_base_url is not None else _probe_base_url(classes)
+    seen_model, seen_base_url = _probe_target(classes)
+    base_url = probe_base_url if probe_base_url is not None else seen_base_url
+    model = probe_model or seen_model or DEFAULT_TEXT_MODEL
     if not probe:
         findings.append(
             DoctorFinding("probe-skipped", Severity.INFO, "key", "probe embedding not requested")
@@ -242,7 +249,7 @@ def _checks(
         findings.append(DoctorFinding("probe-skipped", Severity.INFO, "key",
                                 f"no probe embedding: the server refuses base_url {base_url!r}"))  # fmt: skip
     else:
-        outcome = embed_probe(rest, model=probe_model, base_url=base_url)
+        outcome = embed_probe(rest, model=model, base_url=base_url)
         findings += key_findings(outcome, shown)
     findings.sort(key=lambda f: -f.severity.rank)
     return DoctorReport(
