@@ -27,6 +27,7 @@ from typing import Any, Final
 
 __all__ = [
     "EXIT_CODES",
+    "FINDING_CODES",
     "REPORT_JSON_SCHEMA",
     "SCHEMA_VERSION",
     "DoctorReport",
@@ -56,6 +57,25 @@ class Severity(str, enum.Enum):
 
 _RANKS: Final = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2, Severity.FATAL: 3}
 
+#: Every finding ``doctor`` can report; each has an entry (symptom, cause, fix) under the same
+#: name in the troubleshooting page, which a test checks.
+FINDING_CODES: Final = frozenset(
+    {
+        # the server
+        "server-unreachable", "server-auth", "schema-unreadable", "server-version",
+        "server-version-unknown", "no-jina-modules", "jina-module-missing",
+        "base-url-validation-on", "base-url-validation-off", "base-url-validation-unknown",
+        # a collection's Jina settings
+        "module-not-enabled", "implicit-model", "default-model", "model-module-mismatch",
+        "unknown-model", "dimensions-invalid", "missing-property", "no-text-property",
+        "multimodal-field-type", "multi2vec-fields", "multi2multivec-fields",
+        "base-url-invalid", "base-url-refused", "vectorize-collection-name", "reranker-model",
+        # the key
+        "key-missing", "key-rejected", "key-probe-failed", "key-ok", "probe-skipped",
+        "rate-limits",
+    }
+)  # fmt: skip
+
 #: Exit status by the worst severity found.
 EXIT_CODES: Final = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 3, Severity.FATAL: 4}
 
@@ -79,6 +99,11 @@ class DoctorFinding:
     subject: str
     message: str
     fix: str = ""
+
+    def __post_init__(self) -> None:
+        if self.code not in FINDING_CODES:  # a programming error: every code is documented
+            msg = f"finding code {self.code!r} is not in FINDING_CODES"
+            raise ValueError(msg)
 
     def to_dict(self) -> dict[str, str]:
         """The finding as JSON-ready data."""
@@ -250,7 +275,7 @@ REPORT_JSON_SCHEMA: Final[dict[str, Any]] = {
                 "additionalProperties": False,
                 "required": ["code", "severity", "subject", "message", "fix"],
                 "properties": {
-                    "code": {"type": "string", "pattern": "^[a-z0-9-]+$"},
+                    "code": {"enum": sorted(FINDING_CODES)},
                     "severity": {"enum": [s.value for s in Severity]},
                     "subject": {"type": "string"},
                     "message": {"type": "string"},

@@ -1,0 +1,101 @@
+"""The doctor's report: severities, exit codes, JSON form, text form, and its documentation."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+import weaviate_jina_ext as wje
+from weaviate_jina_ext._doctor import render_text
+from weaviate_jina_ext._doctor._report import (
+    EXIT_CODES,
+    FINDING_CODES,
+    DoctorFinding,
+    DoctorReport,
+    KeyProbe,
+    Severity,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _report(*severities: Severity) -> DoctorReport:
+    findings = tuple(
+        DoctorFinding("rate-limits", s, "key", f"message {i}", "fix" if s.rank else "")
+        for i, s in enumerate(severities)
+    )
+    probe = KeyProbe(True, "jina-embeddings-v3", None, "ping", 1)
+    return DoctorReport("http://w:8080", "1.39.3", ("text2vec-jinaai",), False, ("A",),
+                        "argument", "jina_…abcd", {}, probe, findings)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("severities", "expected"),
+    [
+        ((), 0),
+        ((Severity.INFO,), 0),
+        ((Severity.INFO, Severity.WARNING), 1),
+        ((Severity.WARNING, Severity.ERROR, Severity.INFO), 3),
+        ((Severity.ERROR, Severity.FATAL), 4),
+    ],
+)
+def test_exit_code_is_the_worst_severity(severities: tuple[Severity, ...], expected: int) -> None:
+    """0 info, 1 warning, 3 error, 4 fatal; 2 stays argparse's usage error."""
+    assert _report(*severities).exit_code == expected
+    assert 2 not in EXIT_CODES.values()
+
+
+def test_json_form_matches_the_schema() -> None:
+    """to_dict() validates against json_schema(), and the schema rejects a stray field."""
+    document = _report(Severity.ERROR, Severity.INFO).to_dict()
+    schema = DoctorReport.json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(document, schema)
+    assert document["summary"] == {
+        "worst": "error", "exit_code": 3, "info": 1, "warning": 0, "error": 1, "fatal": 0,
+    }  # fmt: skip
+    document["findings"][0]["extra"] = 1
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, schema)
+
+
+def test_json_schema_is_a_copy() -> None:
+    """Changing the returned schema does not change the next one."""
+    DoctorReport.json_schema()["properties"].clear()
+    assert "findings" in DoctorReport.json_schema()["properties"]
+
+
+def test_unknown_code_is_refused() -> None:
+    """A finding code outside FINDING_CODES is a programming error, caught at once."""
+    with pytest.raises(ValueError, match="FINDING_CODES"):
+        DoctorFinding("made-up", Severity.INFO, "server", "m")
+
+
+def test_text_form_lists_worst_first_with_fixes() -> None:
+    """The text names each finding's severity, code, subject and fix, and ends with the exit code."""
+    text = render_text(_report(Severity.WARNING, Severity.INFO))
+    assert "WARNING rate-limits  [key]" in text
+    assert "fix: fix" in text
+    assert text.rstrip().endswith("1 info, 1 warning; exit code 1")
+    quiet = render_text(_report(Severity.WARNING, Severity.INFO), verbose=False)
+    assert "message 1" not in quiet
+    assert "message 0" in quiet
+
+
+def test_every_code_has_a_troubleshooting_entry() -> None:
+    """docs/troubleshooting.md has a heading with symptom, cause and fix for every code."""
+    page = (ROOT / "docs" / "troubleshooting.md").read_text(encoding="utf-8")
+    entries = dict(re.findall(r"^#### ([a-z0-9-]+)\n(.*?)(?=^#|\Z)", page, re.M | re.S))
+    assert set(entries) == FINDING_CODES
+    for code, body in entries.items():
+        for part in ("**Symptom**", "**Cause**", "**Fix**"):
+            assert part in body, (code, part)
+
+
+def test_public_names() -> None:
+    """The root exports doctor and its two result types, which are the _doctor ones."""
+    assert wje.DoctorReport is DoctorReport
+    assert wje.DoctorFinding is DoctorFinding
