@@ -453,6 +453,16 @@ def test_exit_codes(
     assert out.rstrip().endswith(f"exit code {expected}")
 
 
+def test_a_server_that_is_not_weaviate_is_fatal(jina: FakeJina) -> None:
+    """Pointed at another HTTP server (the local Jina API), doctor stops with exit code 4."""
+    report = wje.doctor(jina.url, jina_api_key=KEY)
+    assert [(f.code, f.severity) for f in report.findings] == [
+        ("server-unreachable", Severity.FATAL)
+    ]
+    assert report.exit_code == 4
+    assert "not Weaviate" in report.findings[0].message
+
+
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     """A bad URL or option exits 2 before anything is sent."""
     code, _, err = _cli(capsys, "ftp://example.com")

@@ -214,3 +214,23 @@ def test_odd_unicode_names_survive() -> None:
     findings = lint_collection(cls, FACTS)
     assert _codes(findings) == ["unknown-model"]
     assert "D\u00f6c" in findings[0].subject
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [
+        {"class": "A", "vectorConfig": None, "moduleConfig": []},
+        {"class": "A", "vectorConfig": {"v": None}},
+        {"class": "A", "vectorConfig": {"v": {"vectorizer": ["text2vec-jinaai"]}}},
+        {"class": "A", "vectorConfig": {"v": {"vectorizer": {"text2vec-jinaai": "x"}}}},
+        {"class": "A", "properties": "title", "vectorizer": "text2vec-jinaai"},
+        {"class": "A", "properties": [None, {"dataType": []}], "vectorizer": 7},
+        {"class": "A", "moduleConfig": {"reranker-jinaai": ["jina-reranker-v3"]}},
+    ],
+    ids=["null-vectors", "null-vector", "list-vectorizer", "str-settings", "str-properties",
+         "junk-properties", "list-reranker"],
+)  # fmt: skip
+def test_malformed_schema_does_not_crash(cls: dict[str, Any]) -> None:
+    """A server answering odd shapes gets findings (or none), never a crash."""
+    findings = lint_collection(cls, FACTS)
+    assert all(f.code in {"implicit-model", "no-text-property"} for f in findings)

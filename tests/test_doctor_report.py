@@ -99,3 +99,25 @@ def test_public_names() -> None:
     """The root exports doctor and its two result types, which are the _doctor ones."""
     assert wje.DoctorReport is DoctorReport
     assert wje.DoctorFinding is DoctorFinding
+
+
+@pytest.mark.parametrize("version", ["banana", "1.20.0", None, ""])
+def test_unknown_server_version_is_a_warning(version: object) -> None:
+    """A version the server-line facts do not cover disables version rules, with a warning."""
+    from weaviate_jina_ext._doctor._server import server_line_of  # noqa: PLC0415
+
+    line, findings = server_line_of(version)
+    assert line is None
+    assert [(f.code, f.severity) for f in findings] == [
+        ("server-version-unknown", Severity.WARNING)
+    ]
+
+
+def test_known_server_version_has_its_line() -> None:
+    """1.31.5 is read with its own facts (the old default model)."""
+    from weaviate_jina_ext._doctor._server import server_line_of  # noqa: PLC0415
+
+    line, findings = server_line_of("1.31.5")
+    assert findings == []
+    assert line is not None
+    assert line.default_text_model == "jina-embeddings-v2-base-en"

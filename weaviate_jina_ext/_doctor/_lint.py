@@ -119,20 +119,25 @@ class JinaVector:
         return where if self.vector is None else f"{where}, vector {self.vector!r}"
 
 
+def _mapping(value: object) -> Mapping[str, Any]:
+    """``value`` if it is a JSON object, else an empty one: a schema is read, never trusted."""
+    return value if isinstance(value, dict) else {}
+
+
 def jina_vectors(cls: Mapping[str, Any]) -> Iterator[JinaVector]:
     """The vectors of one stored class that a Jina module makes (legacy and named)."""
     name = str(cls.get("class", "?"))
-    module_config = cls.get("moduleConfig") or {}
+    module_config = _mapping(cls.get("moduleConfig"))
     legacy = cls.get("vectorizer")
     if isinstance(legacy, str) and canonical_module(legacy) in JINA_VECTORIZERS:
-        yield JinaVector(
-            name, None, canonical_module(legacy), legacy, module_config.get(legacy) or {}
-        )
-    for vector, config in (cls.get("vectorConfig") or {}).items():
-        vectorizer = (config or {}).get("vectorizer") or {}
-        for module, settings in vectorizer.items():
+        settings = _mapping(module_config.get(legacy))
+        yield JinaVector(name, None, canonical_module(legacy), legacy, settings)
+    for vector, config in _mapping(cls.get("vectorConfig")).items():
+        for module, settings in _mapping(_mapping(config).get("vectorizer")).items():
             if canonical_module(module) in JINA_VECTORIZERS:
-                yield JinaVector(name, vector, canonical_module(module), module, settings or {})
+                yield JinaVector(
+                    name, str(vector), canonical_module(module), module, _mapping(settings)
+                )
 
 
 def base_url_refusal(base_url: str) -> str | None:
@@ -164,9 +169,11 @@ def base_url_refusal(base_url: str) -> str | None:
 
 def _properties(cls: Mapping[str, Any]) -> dict[str, str]:
     props = {}
-    for prop in cls.get("properties") or []:
-        types = prop.get("dataType") or ["?"]
-        props[str(prop.get("name"))] = str(types[0])
+    listed = cls.get("properties")
+    for prop in listed if isinstance(listed, list) else []:
+        types = _mapping(prop).get("dataType")
+        first = types[0] if isinstance(types, list) and types else "?"
+        props[str(_mapping(prop).get("name"))] = str(first)
     return props
 
 
@@ -381,8 +388,8 @@ def _lint_collection_name(vec: JinaVector) -> Iterator[DoctorFinding]:
 
 
 def _lint_reranker(cls: Mapping[str, Any], facts: ServerFacts) -> Iterator[DoctorFinding]:
-    settings = (cls.get("moduleConfig") or {}).get(MODULE_RERANKER)
-    if settings is None:
+    settings = _mapping(cls.get("moduleConfig")).get(MODULE_RERANKER)
+    if not isinstance(settings, dict):
         return
     subject = f"collection {cls.get('class', '?')!r}, reranker"
     if MODULE_RERANKER not in facts.modules:
@@ -394,7 +401,7 @@ def _lint_reranker(cls: Mapping[str, Any], facts: ServerFacts) -> Iterator[Docto
             "queries fail",
             f"start Weaviate with {MODULE_RERANKER} in ENABLE_MODULES",
         )
-    model = (settings or {}).get("model")
+    model = settings.get("model")
     if not model:
         return
     info = find_model(str(model))

@@ -215,7 +215,10 @@ def _checks(
     if schema.status != 200 or not isinstance(schema.body, dict):
         return _fatal(rest, "schema-unreadable", f"/v1/schema answered {schema.status}: "
                       f"{schema.error_text()}", "use a Weaviate key that may read the schema")  # fmt: skip
-    classes: list[dict[str, Any]] = list(schema.body.get("classes") or [])
+    listed = schema.body.get("classes")
+    classes: list[dict[str, Any]] = [
+        c for c in (listed if isinstance(listed, list) else []) if isinstance(c, dict)
+    ]
     refused, method = base_url_validation(rest, modules, line)
     findings.append(base_url_finding(refused, method))
     facts = ServerFacts(line, frozenset(meta.get("modules") or {}), refused)
