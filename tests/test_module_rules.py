@@ -9,7 +9,9 @@ import pytest
 from weaviate_jina_ext._module_rules import (
     WeaviateSends,
     canonical_module,
+    combine_vectors,
     dimensions_problems,
+    field_names_and_weights,
     model_problems,
     module_config_problems,
     multi2multivec_field_problems,
@@ -167,6 +169,7 @@ M2V_FIELDS: list[tuple[str, Any, Any, Any, list[str]]] = [
     ("weights-without-fields", ["a"], None, {"imageFields": [1.0]}, ["image_fields, which is not set"]),
     ("bad-weight", ["a"], None, {"textFields": ["x"]}, ["must be numbers"]),
     ("string-not-list", "caption", None, None, ["list of property names"]),
+    ("one-kind-weighted", ["t"], ["img"], {"textFields": [1.0]}, ["weight every field"]),
 ]  # fmt: skip
 
 
@@ -182,6 +185,23 @@ def test_multi2vec_fields(text: Any, image: Any, weights: Any, fragments: list[s
         assert problems == ""
     for fragment in fragments:
         assert fragment in problems
+
+
+def test_field_names_and_weights_like_the_client() -> None:
+    """Names and weights are read as the client stores them (missing weights dropped)."""
+    from weaviate.classes.config import Multi2VecField  # noqa: PLC0415
+
+    texts, images, weights = field_names_and_weights(
+        [Multi2VecField(name="a", weight=2), Multi2VecField(name="b")], ["img"]
+    )
+    assert (texts, images, weights) == (["a", "b"], ["img"], {"textFields": [2]})
+
+
+def test_combine_vectors_is_weaviates_mean() -> None:
+    """Plain mean without weights; with weights, the weighted sum divided by the count."""
+    assert combine_vectors([[1.0, 2.0], [3.0, 6.0]]) == [2.0, 4.0]
+    assert combine_vectors([[1.0, 0.0], [0.0, 1.0]], [0.75, 0.25]) == [0.375, 0.125]
+    assert combine_vectors([]) == []
 
 
 # --------------------------------------------------------------------------- text properties

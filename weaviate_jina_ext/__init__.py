@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from weaviate_jina_ext._configure import JinaConfigure
     from weaviate_jina_ext._connect import (
         JINA_MODULES,
+        JinaBaseUrlHeaderWarning,
         async_ensure_jina_modules,
         connect_to_custom,
         connect_to_embedded,
@@ -100,6 +101,7 @@ _EXPORTS: dict[str, str] = {
     "JinaAPIError": "weaviate_jina_ext._exceptions",
     "JinaAuthenticationError": "weaviate_jina_ext._exceptions",
     "JinaBadRequestError": "weaviate_jina_ext._exceptions",
+    "JinaBaseUrlHeaderWarning": "weaviate_jina_ext._connect",
     "JinaClient": "weaviate_jina_ext._embeddings",
     "JinaConfigError": "weaviate_jina_ext._exceptions",
     "JinaConfigure": "weaviate_jina_ext._configure",
@@ -161,6 +163,7 @@ __all__ = [
     "JinaAPIError",
     "JinaAuthenticationError",
     "JinaBadRequestError",
+    "JinaBaseUrlHeaderWarning",
     "JinaClient",
     "JinaConfigError",
     "JinaConfigure",

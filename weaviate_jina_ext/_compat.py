@@ -8,14 +8,18 @@ says which).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from weaviate.collections.classes.config_named_vectors import (
     _NamedVectorConfigCreate as NamedVectorConfigCreate,
 )
 from weaviate.collections.classes.config_vectorizers import (
+    _Text2ColbertJinaAIConfig,
+)
+from weaviate.collections.classes.config_vectorizers import (
     _VectorizerConfigCreate as VectorizerConfigCreate,
 )
+from weaviate.collections.classes.config_vectors import VectorConfigCreate
 from weaviate.connect.integrations import Integrations
 
 from weaviate_jina_ext._secrets import is_credential_header
@@ -23,6 +27,7 @@ from weaviate_jina_ext._secrets import is_credential_header
 __all__ = [
     "NamedVectorConfigCreate",
     "VectorizerConfigCreate",
+    "colbert_with_base_url",
     "connection_credentials",
     "integration_headers",
 ]
@@ -58,3 +63,34 @@ def connection_credentials(collection: object) -> tuple[str, ...]:
             scheme, sep, token = value.partition(" ")
             found.append(token if sep and scheme.lower() == "bearer" else value)
     return tuple(found)
+
+
+class _ColbertConfigWithBaseURL(_Text2ColbertJinaAIConfig):
+    """The client's ``text2colbert-jinaai`` config plus ``baseURL``, which the server reads."""
+
+    baseURL: str | None = None  # noqa: N815  # the server's key, as the client spells it
+
+
+_VectorConfig = TypeVar("_VectorConfig", VectorConfigCreate, NamedVectorConfigCreate)
+
+
+def colbert_with_base_url(config: _VectorConfig, base_url: str | None) -> _VectorConfig:
+    """``config`` (a client-built ColBERT vector) with ``baseURL`` set to ``base_url``.
+
+    The client's ColBERT factories take no ``base_url`` although ``text2multivec-jinaai``
+    reads ``baseURL`` like the other Jina modules; this swaps the vectorizer part for the
+    same settings plus ``baseURL``. ``None`` returns ``config`` unchanged.
+    """
+    if base_url is None:
+        return config
+    current = config.vectorizer
+    if not isinstance(current, _Text2ColbertJinaAIConfig):
+        msg = f"expected a text2colbert-jinaai config, got {type(current).__name__}"
+        raise TypeError(msg)
+    vectorizer = _ColbertConfigWithBaseURL(
+        model=current.model,
+        dimensions=current.dimensions,
+        vectorizeClassName=current.vectorizeClassName,
+        baseURL=base_url,
+    )
+    return config.model_copy(update={"vectorizer": vectorizer})

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, cast
 
 from weaviate_jina_ext._catalogue import (
     MODULE_MULTI2MULTIVEC,
@@ -42,7 +42,9 @@ __all__ = [
     "MODULE_ALIASES",
     "WeaviateSends",
     "canonical_module",
+    "combine_vectors",
     "dimensions_problems",
+    "field_names_and_weights",
     "model_problems",
     "module_config_problems",
     "multi2multivec_field_problems",
@@ -190,6 +192,32 @@ def weaviate_sends(
     raise ValueError(msg)
 
 
+def combine_vectors(
+    vectors: Sequence[Sequence[float]], weights: Sequence[float] = ()
+) -> list[float]:
+    """The vector multi2vec-jinaai stores for an object from its fields' vectors.
+
+    Weaviate averages the vectors of the object's inputs (texts in property-name order, then
+    images). With weights, normalised to sum to 1, each vector is scaled by its weight by
+    position, and the sum is still divided by the number of vectors: the stored vector is
+    the weighted mean divided by that count (its direction, and so cosine search, is the
+    weighted mean's).
+
+    Args:
+        vectors: One vector per input, in Weaviate's order; all of one length.
+        weights: The normalised weights (empty: a plain mean).
+    """
+    if not vectors:
+        return []
+    length = len(vectors[0])
+    sums = [0.0] * length
+    for index, vector in enumerate(vectors):
+        scale = weights[index] if weights else 1.0
+        for i, value in enumerate(vector):
+            sums[i] += value * scale
+    return [v / len(vectors) for v in sums]
+
+
 # --------------------------------------------------------------------------- models
 
 
@@ -289,6 +317,37 @@ def _weights_problems(kind: str, names: Sequence[str], weights: object) -> list[
     return []
 
 
+def field_names_and_weights(
+    text_fields: Sequence[object] | None, image_fields: Sequence[object] | None
+) -> tuple[list[str] | None, list[str] | None, dict[str, list[float]]]:
+    """Names and weights from builder-style fields, as the client stores them.
+
+    Fields are property names or ``Multi2VecField(name=..., weight=...)`` objects. The
+    weights of a list are those of its fields that have one (the client drops a missing
+    weight), keyed ``textFields`` / ``imageFields`` like the stored config. Anything else is
+    passed through for the ``*_field_problems`` rules to name.
+    """
+    weights: dict[str, list[float]] = {}
+
+    def names(fields: Sequence[object] | None, key: str) -> list[str] | None:
+        if fields is None:
+            return None
+        if isinstance(fields, str) or not isinstance(fields, list | tuple):
+            return fields  # type: ignore[return-value]
+        found: list[str] = []
+        given: list[float] = []
+        for field in fields:
+            found.append(cast("str", getattr(field, "name", field)))
+            weight = getattr(field, "weight", None)
+            if weight is not None:
+                given.append(weight)
+        if given:
+            weights[key] = given
+        return found
+
+    return names(text_fields, "textFields"), names(image_fields, "imageFields"), weights
+
+
 def multi2vec_field_problems(
     text_fields: Sequence[str] | None,
     image_fields: Sequence[str] | None,
@@ -320,6 +379,14 @@ def multi2vec_field_problems(
             continue
         found = _field_names_problems(kind, names)
         problems += found or _weights_problems(kind, names, weights.get(f"{kind}Fields"))
+    weighted = [k for k in ("text", "image") if weights.get(f"{k}Fields") is not None]
+    if len(weighted) == 1 and text_fields is not None and image_fields is not None:
+        other = "image" if weighted == ["text"] else "text"
+        problems.append(
+            f"{weighted[0]}_fields are weighted but {other}_fields are not; Weaviate applies "
+            f"one list of weights to all fields and fails past its end: weight every field "
+            f"of both lists, or none"
+        )
     return problems
 
 
@@ -381,9 +448,10 @@ def text_property_problems(
     """Problems when a text module has no property to embed (Weaviate issue #8668).
 
     ``text2vec-jinaai`` and ``text2multivec-jinaai`` (ColBERT) embed the collection's text
-    properties that are not skipped. With none, Weaviate refuses the collection ("invalid
-    properties", 422) when ``vectorize_collection_name`` is false and auto-schema is off;
-    otherwise it embeds the collection name alone, and every object gets the same vector.
+    properties that are not skipped. With none, a server with auto-schema off
+    (``AUTOSCHEMA_ENABLED=false``) refuses the collection with "invalid properties" (422)
+    unless ``vectorize_collection_name`` is true; otherwise the collection is created and
+    every object is embedded from the collection name alone: one vector for all objects.
 
     Args:
         module: ``text2vec-jinaai`` or ``text2multivec-jinaai`` (others pass).
@@ -402,10 +470,12 @@ def text_property_problems(
         candidates = [n for n in names if properties[n].lower() in _TEXT_TYPES]
     if candidates:
         return []
+    same = "every object is embedded from the collection name alone (one vector for all)"
     outcome = (
-        "every object would be embedded from the collection name alone (one vector for all)"
+        same
         if vectorize_collection_name
-        else "Weaviate refuses the collection with 'invalid properties' (422)"
+        else f"Weaviate refuses the collection with 'invalid properties' (422) when "
+        f"auto-schema is off, and otherwise {same}"
     )
     scope = f" among source_properties={list(source_properties)!r}" if source_properties else ""
     return [
