@@ -243,6 +243,12 @@ BROKEN: dict[str, tuple[dict[str, Any], tuple[str, dict[str, Any]] | None, Sever
          "moduleConfig": {"reranker-jinaai": {"model": "jina-embeddings-v3"}}},
         None, Severity.ERROR,
     ),
+    "reranker-fixed-host": (
+        {"properties": _props(title="text"),
+         "vectorConfig": {"v": _vector("text2vec-jinaai", {"model": "jina-embeddings-v3", "baseURL": "http://127.0.0.1:9"})},
+         "moduleConfig": {"reranker-jinaai": {"model": "jina-reranker-v2-base-multilingual"}}},
+        None, Severity.WARNING,
+    ),
     "base-url-invalid": (
         {"properties": _props(title="text"),
          "vectorConfig": {"v": _vector("text2vec-jinaai", {"model": "jina-embeddings-v3", "baseURL": "http://127.0.0.1:9/v1"})}},
@@ -390,6 +396,14 @@ def test_key_from_the_environment(
     assert report.key_source == "JINA_API_KEY"
     assert report.key == wje.mask_key(KEY)
     assert "key-ok" in {f.code for f in report.findings}
+
+
+def test_base_url_header_is_reported_not_raised(plain: WeaviateInstance, jina_url: str) -> None:
+    """Headers carrying X-Jinaai-Baseurl (which Weaviate ignores) give a warning finding."""
+    report = _run(plain, jina_url, headers={"X-Jinaai-Baseurl": jina_url})
+    found = [f for f in report.findings if f.code == "base-url-header-ignored"]
+    assert [f.severity for f in found] == [Severity.WARNING]
+    assert report.exit_code == 1
 
 
 def test_rate_limit_headers_in_effect(

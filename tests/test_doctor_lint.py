@@ -168,6 +168,18 @@ def test_reranker_model(reranker: dict[str, Any], code: str) -> None:
     assert findings[0].subject == "collection 'Doc', reranker"
 
 
+def test_reranker_with_vectors_elsewhere() -> None:
+    """A reranker next to vectors on another base_url: its host is fixed to the real API."""
+    local = {**GOOD, "baseURL": "http://127.0.0.1:8765/"}
+    cls = _class("text2vec-jinaai", local, reranker={"model": "jina-reranker-v3"})
+    findings = lint_collection(cls, FACTS)
+    assert [(f.code, f.severity) for f in findings] == [("reranker-fixed-host", Severity.WARNING)]
+    assert "http://127.0.0.1:8765" in findings[0].message
+    explicit = _class("text2vec-jinaai", {**GOOD, "baseURL": "https://api.jina.ai/"},
+                      reranker={"model": "jina-reranker-v3"})  # fmt: skip
+    assert lint_collection(explicit, FACTS) == []
+
+
 def test_good_reranker_is_clean() -> None:
     """The Weaviate default reranker model passes."""
     cls = _class("text2vec-jinaai", GOOD, reranker={"model": "jina-reranker-v2-base-multilingual"})

@@ -39,6 +39,7 @@ from weaviate_jina_ext._module_rules import (
     text_property_problems,
 )
 from weaviate_jina_ext._rules import valid_base_url
+from weaviate_jina_ext._wire import DEFAULT_BASE_URL
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -400,6 +401,25 @@ def _lint_reranker(cls: Mapping[str, Any], facts: ServerFacts) -> Iterator[Docto
             f"uses {MODULE_RERANKER}, which this server does not have enabled: reranked "
             "queries fail",
             f"start Weaviate with {MODULE_RERANKER} in ENABLE_MODULES",
+        )
+    elsewhere = sorted(
+        {
+            str(v.settings["baseURL"]).rstrip("/")
+            for v in jina_vectors(cls)
+            if v.settings.get("baseURL")
+            and str(v.settings["baseURL"]).rstrip("/") != DEFAULT_BASE_URL
+        }
+    )
+    if elsewhere:
+        yield DoctorFinding(
+            "reranker-fixed-host",
+            Severity.WARNING,
+            subject,
+            f"reranker-jinaai always calls {DEFAULT_BASE_URL} (Weaviate has no base_url for "
+            f"it), while this collection's vectors use {', '.join(elsewhere)}: reranking goes "
+            "to another API than vectorization (offline, it fails)",
+            f"route {DEFAULT_BASE_URL} itself where you need it (HTTPS_PROXY on the server; the "
+            "test rig's transparent routing), or rerank client-side with JinaClient.rerank",
         )
     model = settings.get("model")
     if not model:

@@ -70,8 +70,9 @@ FINDING_CODES: Final = frozenset(
         "unknown-model", "dimensions-invalid", "missing-property", "no-text-property",
         "multimodal-field-type", "multi2vec-fields", "multi2multivec-fields",
         "base-url-invalid", "base-url-refused", "vectorize-collection-name", "reranker-model",
+        "reranker-fixed-host",
         # the key
-        "key-missing", "key-rejected", "key-probe-failed", "key-ok", "probe-skipped",
+        "base-url-header-ignored", "key-missing", "key-rejected", "key-probe-failed", "key-ok", "probe-skipped",
         "rate-limits",
     }
 )  # fmt: skip

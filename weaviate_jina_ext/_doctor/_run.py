@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import warnings
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from weaviate_jina_ext._catalogue import MODULE_TEXT2VEC
 from weaviate_jina_ext._configure import DEFAULT_TEXT_MODEL
-from weaviate_jina_ext._connect import jina_headers
+from weaviate_jina_ext._connect import JinaBaseUrlHeaderWarning, jina_headers
 from weaviate_jina_ext._doctor._lint import (
     ServerFacts,
     base_url_refusal,
@@ -141,12 +143,25 @@ def doctor(
         probe_base_url = valid_base_url(probe_base_url)
     if probe_model is not None:
         probe_model = valid_model_name(probe_model)
-    merged = jina_headers(
-        headers,
-        jina_api_key=jina_api_key,
-        requests_per_minute=requests_per_minute,
-        tokens_per_minute=tokens_per_minute,
-    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", JinaBaseUrlHeaderWarning)
+        merged = jina_headers(
+            headers,
+            jina_api_key=jina_api_key,
+            requests_per_minute=requests_per_minute,
+            tokens_per_minute=tokens_per_minute,
+        )
+    header_findings = [
+        DoctorFinding(
+            "base-url-header-ignored",
+            Severity.WARNING,
+            "key",
+            str(w.message),
+            "set base_url on each collection's vectorizer and drop the header",
+        )
+        for w in caught
+        if issubclass(w.category, JinaBaseUrlHeaderWarning)
+    ]
     secrets: list[str] = []
     if weaviate_api_key is not None:
         validate_api_key(weaviate_api_key, source="weaviate_api_key", parameter="weaviate_api_key")
@@ -158,10 +173,14 @@ def doctor(
         secrets.append(key)
     rest = WeaviateRest(base, merged, timeout=timeout, secrets=secrets, transport=transport)
     try:
-        return _run(rest, merged, _key_source(jina_api_key, headers or {}), key, probe,
-                    probe_model, probe_base_url)  # fmt: skip
+        report = _run(rest, merged, _key_source(jina_api_key, headers or {}), key, probe,
+                      probe_model, probe_base_url)  # fmt: skip
     finally:
         rest.close()
+    if header_findings:
+        findings = sorted((*report.findings, *header_findings), key=lambda f: -f.severity.rank)
+        report = dataclasses.replace(report, findings=tuple(findings))
+    return report
 
 
 def _fatal(rest: WeaviateRest, code: str, message: str, fix: str) -> DoctorReport:
