@@ -477,6 +477,33 @@ def test_a_server_that_is_not_weaviate_is_fatal(jina: FakeJina) -> None:
     assert "not Weaviate" in report.findings[0].message
 
 
+def test_server_crashing_mid_run_is_fatal(weaviate_jina_start: Start, jina_url: str) -> None:
+    """Weaviate killed (SIGKILL) right after doctor read the schema: a fatal finding, exit 4."""
+    import os  # noqa: PLC0415
+    import signal  # noqa: PLC0415
+
+    with weaviate_jina_start(jina_api_key="") as instance:
+        if instance.pid is None:
+            pytest.skip("needs a server process to kill (process backend)")
+        pid = instance.pid
+
+        class KillAfterSchema(httpx.HTTPTransport):
+            def handle_request(self, request: httpx.Request) -> httpx.Response:
+                response = super().handle_request(request)
+                if request.method == "GET" and request.url.path == "/v1/schema":
+                    response.read()
+                    os.killpg(pid, signal.SIGKILL)
+                return response
+
+        report = wje.doctor(instance.url, jina_api_key=KEY, probe_base_url=jina_url,
+                            transport=KillAfterSchema(), timeout=10)  # fmt: skip
+    assert [(f.code, f.severity) for f in report.findings] == [
+        ("server-unreachable", Severity.FATAL)
+    ]
+    assert "went away" in report.findings[0].message
+    assert report.exit_code == 4
+
+
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     """A bad URL or option exits 2 before anything is sent."""
     code, _, err = _cli(capsys, "ftp://example.com")
