@@ -121,3 +121,34 @@ def test_known_server_version_has_its_line() -> None:
     assert findings == []
     assert line is not None
     assert line.default_text_model == "jina-embeddings-v2-base-en"
+
+
+SECRET = "jina_secret_in_bad_args_9d8c7b6a"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "names"),
+    [
+        ({"url": "ftp://example.com"}, "url="),
+        ({"url": f"http://{SECRET}@localhost:8080"}, "credentials"),
+        ({"url": "http://[::1"}, "url="),
+        ({"timeout": 0}, "timeout"),
+        ({"timeout": True}, "timeout"),
+        ({"weaviate_api_key": f"{SECRET}\n"}, "weaviate_api_key"),
+        ({"weaviate_api_key": ""}, "weaviate_api_key"),
+        ({"jina_api_key": f"{SECRET} "}, "jina_api_key"),
+        ({"probe_base_url": "http://127.0.0.1:1/v1/embeddings"}, "base_url"),
+        ({"probe_model": ""}, "model"),
+        ({"requests_per_minute": 0}, "requests_per_minute"),
+    ],
+    ids=["scheme", "credentials", "bracket", "timeout-0", "timeout-bool", "wv-key-newline",
+         "wv-key-empty", "jina-key-space", "probe-url-path", "probe-model", "rpm-0"],
+)  # fmt: skip
+def test_bad_arguments_fail_before_sending(kwargs: dict[str, object], names: str) -> None:
+    """Each bad argument raises JinaConfigError naming it (never the key) before any request."""
+    kwargs.setdefault("url", "http://127.0.0.1:1")  # nothing listens: a request would be fatal
+    with pytest.raises(wje.JinaConfigError) as caught:
+        wje.doctor(**kwargs)  # type: ignore[arg-type]
+    assert names in str(caught.value)
+    assert SECRET not in str(caught.value)
+    assert SECRET.removeprefix("jina_") not in str(caught.value)

@@ -28,8 +28,8 @@ from weaviate_jina_ext._doctor._server import (
     server_line_of,
 )
 from weaviate_jina_ext._exceptions import JinaConfigError
-from weaviate_jina_ext._keys import KEY_ENV_VARS, validate_api_key
-from weaviate_jina_ext._rules import optional_positive_seconds, valid_base_url, valid_model_name
+from weaviate_jina_ext._keys import KEY_ENV_VARS
+from weaviate_jina_ext._rules import positive_seconds, valid_base_url, valid_model_name
 from weaviate_jina_ext._secrets import mask_key, remember_key
 from weaviate_jina_ext._wire import HEADER_API_KEY
 
@@ -138,7 +138,7 @@ def doctor(
             before anything is sent.
     """
     base = _valid_url(url)
-    optional_positive_seconds("timeout", timeout, none_means="")
+    timeout = positive_seconds("timeout", timeout)
     if probe_base_url is not None:
         probe_base_url = valid_base_url(probe_base_url)
     if probe_model is not None:
@@ -151,36 +151,52 @@ def doctor(
             requests_per_minute=requests_per_minute,
             tokens_per_minute=tokens_per_minute,
         )
-    header_findings = [
-        DoctorFinding(
-            "base-url-header-ignored",
-            Severity.WARNING,
-            "key",
-            str(w.message),
-            "set base_url on each collection's vectorizer and drop the header",
+    header_findings = []
+    for w in caught:
+        if not issubclass(w.category, JinaBaseUrlHeaderWarning):
+            warnings.warn(w.message, w.category, stacklevel=2)  # not ours to turn into a finding
+            continue
+        header_findings.append(
+            DoctorFinding(
+                "base-url-header-ignored",
+                Severity.WARNING,
+                "key",
+                str(w.message),
+                "set base_url on each collection's vectorizer and drop the header",
+            )
         )
-        for w in caught
-        if issubclass(w.category, JinaBaseUrlHeaderWarning)
-    ]
     secrets: list[str] = []
     if weaviate_api_key is not None:
-        validate_api_key(weaviate_api_key, source="weaviate_api_key", parameter="weaviate_api_key")
-        remember_key(weaviate_api_key)
-        secrets.append(weaviate_api_key)
+        secrets.append(_valid_weaviate_key(weaviate_api_key))
         merged["Authorization"] = f"Bearer {weaviate_api_key}"
     key = _sent_key(merged)
     if key is not None:
         secrets.append(key)
     rest = WeaviateRest(base, merged, timeout=timeout, secrets=secrets, transport=transport)
     try:
-        report = _run(rest, merged, _key_source(jina_api_key, headers or {}), key, probe,
-                      probe_model, probe_base_url)  # fmt: skip
+        report = _run(rest, merged, key, probe, probe_model, probe_base_url)
     finally:
         rest.close()
-    if header_findings:
-        findings = sorted((*report.findings, *header_findings), key=lambda f: -f.severity.rank)
-        report = dataclasses.replace(report, findings=tuple(findings))
-    return report
+    findings = sorted((*report.findings, *header_findings), key=lambda f: -f.severity.rank)
+    return dataclasses.replace(
+        report,
+        key_source=_key_source(jina_api_key, headers or {}),
+        key=mask_key(key) if key else None,
+        findings=tuple(findings),
+    )
+
+
+def _valid_weaviate_key(key: object) -> str:
+    """Weaviate's API key if it can go in a header; remembered so every text masks it."""
+    if not isinstance(key, str) or not key or any(not "!" <= c <= "~" for c in key):
+        msg = (
+            "weaviate_api_key must be Weaviate's API key as a non-empty str of visible ASCII "
+            "characters (check for a pasted newline); for the CLI, --weaviate-api-key or "
+            "WEAVIATE_API_KEY"
+        )
+        raise JinaConfigError(msg)
+    remember_key(key)
+    return key
 
 
 def _fatal(rest: WeaviateRest, code: str, message: str, fix: str) -> DoctorReport:
@@ -191,7 +207,6 @@ def _fatal(rest: WeaviateRest, code: str, message: str, fix: str) -> DoctorRepor
 def _run(
     rest: WeaviateRest,
     headers: Mapping[str, str],
-    key_source: str | None,
     key: str | None,
     probe: bool,
     probe_model: str | None,
@@ -209,9 +224,7 @@ def _run(
         return _fatal(rest, "server-unreachable", f"/v1/meta answered {meta.status}, not Weaviate's meta",
                       "check that the URL is Weaviate's REST address")  # fmt: skip
     try:
-        return _checks(
-            rest, meta.body, headers, key_source, key, probe, probe_model, probe_base_url
-        )
+        return _checks(rest, meta.body, headers, key, probe, probe_model, probe_base_url)
     except WeaviateUnreachable as exc:
         return _fatal(rest, "server-unreachable", f"the server went away during the checks: {exc}",
                       "check the server's log and run doctor again")  # fmt: skip
@@ -221,7 +234,6 @@ def _checks(
     rest: WeaviateRest,
     meta: dict[str, Any],
     headers: Mapping[str, str],
-    key_source: str | None,
     key: str | None,
     probe: bool,
     probe_model: str | None,
@@ -280,7 +292,7 @@ def _checks(
         jina_modules=modules,
         base_url_validation=refused,
         collections=tuple(str(c.get("class")) for c in classes),
-        key_source=key_source,
+        key_source=None,  # set by doctor(), which knows where the key came from
         key=shown,
         rate_limits={
             k: v for k, v in headers.items() if k.lower().startswith("x-jinaai-ratelimit")
