@@ -22,7 +22,7 @@ from weaviate.exceptions import UnexpectedStatusCodeError
 
 import weaviate_jina_ext as wje
 from weaviate_jina_ext import JinaConfigure
-from weaviate_jina_ext._module_rules import text_property_problems
+from weaviate_jina_ext._module_rules import module_config_problems, text_property_problems
 
 if TYPE_CHECKING:
     from weaviate.client import WeaviateClient
@@ -361,6 +361,12 @@ def test_colbert_without_text_property_embeds_the_name(
     collection.data.insert_many([{"n": 1}, {"n": 2}])
     inputs = [text for r in jina_fake.requests for text in r.json["input"]]
     assert inputs == [f"No Text{name[6:]}"] * 2
+    config = collection.config.get()
+    assert config.vector_config is not None
+    stored = dict(config.vector_config["colbert"].vectorizer.model)
+    properties = {p.name: p.data_type.value for p in config.properties}
+    (lint,) = module_config_problems("text2colbert-jinaai", stored, properties)
+    assert "no text property" in lint
 
 
 def test_colbert_without_text_property_refused_without_autoschema(
@@ -377,3 +383,61 @@ def test_colbert_without_text_property_refused_without_autoschema(
         _colbert_without_text(client, jina_fake_base_url)
     assert info.value.status_code == 422
     assert "invalid properties" in info.value.message
+
+
+# --------------------------------------------------------------------------- linting stored configs
+
+
+def test_stored_configs_linted_with_the_same_rules(
+    weaviate_jina_client: WeaviateClient, jina_fake_base_url: str
+) -> None:
+    """Configs the server accepts but the builders refuse are found again in what it stores."""
+    name = _name()
+    weaviate_jina_client.collections.create(
+        name,
+        properties=[
+            Property(name="title", data_type=DataType.TEXT),
+            Property(name="caption", data_type=DataType.TEXT),
+            Property(name="n", data_type=DataType.INT),
+        ],
+        vector_config=[
+            # Weights on unsorted fields: accepted, applied to the wrong fields.
+            Configure.Vectors.multi2vec_jinaai(
+                name="clip",
+                base_url=jina_fake_base_url,  # type: ignore[arg-type]
+                model="jina-clip-v2",
+                text_fields=[
+                    Multi2VecField(name="title", weight=0.9),
+                    Multi2VecField(name="caption", weight=0.1),
+                ],
+            ),
+            # Dimensions v3 cannot produce: accepted, refused by Jina at the first import.
+            Configure.Vectors.text2vec_jinaai(
+                name="text",
+                base_url=jina_fake_base_url,
+                model="jina-embeddings-v3",
+                dimensions=4096,
+            ),
+            # Source properties may name non-text properties: an int is embedded as text.
+            Configure.MultiVectors.text2vec_jinaai(
+                name="colbert", source_properties=["n"], vectorize_collection_name=False
+            ),
+            JinaConfigure.Vectors.text2vec_jinaai(
+                name="fine", base_url=jina_fake_base_url, model="jina-embeddings-v3"
+            ),
+        ],
+    )
+    config = weaviate_jina_client.collections.use(name).config.get()
+    assert config.vector_config is not None
+    properties = {p.name: p.data_type.value for p in config.properties}
+    found = {}
+    for vector, named in config.vector_config.items():
+        settings = dict(named.vectorizer.model)
+        if named.vectorizer.source_properties:
+            settings["properties"] = named.vectorizer.source_properties
+        module = str(getattr(named.vectorizer.vectorizer, "value", named.vectorizer.vectorizer))
+        found[vector] = " | ".join(module_config_problems(module, settings, properties))
+    assert "alphabetical" in found["clip"]
+    assert "32-1024" in found["text"]
+    assert found["colbert"] == ""
+    assert found["fine"] == ""

@@ -156,5 +156,5 @@ def test_colbert_base_url_only_for_colbert_configs() -> None:
     """The compat shim refuses to graft baseURL onto another module's config."""
     from weaviate_jina_ext._compat import colbert_with_base_url  # noqa: PLC0415
 
-    with pytest.raises(TypeError, match="text2colbert-jinaai"):
+    with pytest.raises(wje.JinaConfigError, match="text2colbert-jinaai"):
         colbert_with_base_url(Configure.Vectors.text2vec_jinaai(), BASE)

@@ -8,6 +8,7 @@ for text queries), and the vectors what the module stores (the mean of an object
 from __future__ import annotations
 
 import base64
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,8 +16,10 @@ import pytest
 from weaviate.classes.config import Multi2VecField
 
 from weaviate_jina_ext import AsyncJinaClient, JinaClient
+from weaviate_jina_ext._catalogue import UnknownModelWarning
 from weaviate_jina_ext._exceptions import (
     InvalidDimensionsError,
+    JinaAPIError,
     JinaConfigError,
     ModelModuleMismatchError,
 )
@@ -213,3 +216,51 @@ async def test_async_twin_gives_same_vectors(jina: FakeJina, client: JinaClient)
     assert async_query.vectors == sync_query.vectors
     bodies = [r.json for r in jina.requests]
     assert bodies[:2] == bodies[2:]
+
+
+def test_no_objects_no_request(jina: FakeJina, client: JinaClient) -> None:
+    """An empty list returns an empty result without a request (after the checks)."""
+    result = client.embed_objects_for_weaviate([], model=CLIP, text_fields=["caption"])
+    assert result.vectors == []
+    assert jina.requests == []
+    with pytest.raises(JinaConfigError):
+        client.embed_objects_for_weaviate([], model=CLIP)
+
+
+def test_unknown_model_warns_at_caller(jina: FakeJina, client: JinaClient) -> None:
+    """A model the catalogue does not know is sent as is, with a warning on the caller's line."""
+    # A strict server refuses the unknown name (400); a lenient one embeds it.
+    with pytest.warns(UnknownModelWarning) as record, contextlib.suppress(JinaAPIError):
+        client.embed_objects_for_weaviate(
+            [{"caption": "x"}], model="jina-clip-v9", text_fields=["caption"]
+        )
+    assert record[0].filename == __file__
+    assert len(jina.requests) == 1  # sent: the server, not the client, judges the name
+
+
+def test_unicode_and_order_survive(jina: FakeJina, client: JinaClient) -> None:
+    """Odd unicode in texts and property names goes through unchanged, one vector per object."""
+    objects: list[dict[str, object]] = [
+        {"ä": "naïve café ☕", "z": "\u200bzero width"},
+        {"ä": "日本語のテキスト"},
+    ]
+    result = client.embed_objects_for_weaviate(objects, model=CLIP, text_fields=["z", "ä"])
+    (request,) = jina.requests
+    assert request.json["input"] == [
+        {"text": "\u200bzero width"},
+        {"text": "naïve café ☕"},
+        {"text": "日本語のテキスト"},
+    ]
+    assert len(result.vectors) == 2
+
+
+def test_twins_have_the_same_signatures() -> None:
+    """The async twins take exactly the sync methods' parameters."""
+    import inspect  # noqa: PLC0415
+
+    for name in ("embed_for_weaviate", "embed_objects_for_weaviate"):
+        sync = inspect.signature(getattr(JinaClient, name)).parameters
+        other = inspect.signature(getattr(AsyncJinaClient, name)).parameters
+        assert [(p.name, p.kind, p.default) for p in sync.values()] == [
+            (p.name, p.kind, p.default) for p in other.values()
+        ]

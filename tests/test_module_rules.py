@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from weaviate_jina_ext import JinaConfigError
 from weaviate_jina_ext._module_rules import (
     WeaviateSends,
     canonical_module,
@@ -82,7 +83,7 @@ def test_sends_for_alias_and_refuses_reranker() -> None:
     assert isinstance(
         weaviate_sends("text2colbert-jinaai", "jina-colbert-v2", query=False), WeaviateSends
     )
-    with pytest.raises(ValueError, match="no embedding request"):
+    with pytest.raises(JinaConfigError, match="no embedding request"):
         weaviate_sends(RR, "jina-reranker-v2-base-multilingual", query=True)
 
 

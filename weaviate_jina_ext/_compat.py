@@ -22,6 +22,7 @@ from weaviate.collections.classes.config_vectorizers import (
 from weaviate.collections.classes.config_vectors import VectorConfigCreate
 from weaviate.connect.integrations import Integrations
 
+from weaviate_jina_ext._exceptions import JinaConfigError
 from weaviate_jina_ext._secrets import is_credential_header
 
 __all__ = [
@@ -86,7 +87,7 @@ def colbert_with_base_url(config: _VectorConfig, base_url: str | None) -> _Vecto
     current = config.vectorizer
     if not isinstance(current, _Text2ColbertJinaAIConfig):
         msg = f"expected a text2colbert-jinaai config, got {type(current).__name__}"
-        raise TypeError(msg)
+        raise JinaConfigError(msg)
     vectorizer = _ColbertConfigWithBaseURL(
         model=current.model,
         dimensions=current.dimensions,

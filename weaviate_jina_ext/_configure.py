@@ -97,9 +97,10 @@ def _validate(
     module: str, model: object, dimensions: int | None = None, base_url: str | None = None
 ) -> None:
     # Parameters are typed, but untyped callers pass anything: check at run time too.
+    # The model is looked up once; its entry (None when unknown) judges the dimensions.
     name = valid_model_name(model)
-    check_model_for_module(name, module, stacklevel=_WARN_DEPTH)
-    problems = dimensions_problems(module, name, dimensions)
+    info = check_model_for_module(name, module, stacklevel=_WARN_DEPTH)
+    problems = dimensions_problems(module, name, dimensions, info=info)
     if problems:
         raise InvalidDimensionsError("; ".join(problems))
     if base_url is not None:

@@ -20,9 +20,10 @@ same space. The facts are those of the Weaviate 1.39 module sources.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, cast
+from typing import TYPE_CHECKING, Final, cast
 
 from weaviate_jina_ext._catalogue import (
     MODULE_MULTI2MULTIVEC,
@@ -33,9 +34,16 @@ from weaviate_jina_ext._catalogue import (
     check_model_for_module,
     find_model,
 )
-from weaviate_jina_ext._exceptions import InvalidDimensionsError, ModelModuleMismatchError
+from weaviate_jina_ext._exceptions import (
+    InvalidDimensionsError,
+    JinaConfigError,
+    ModelModuleMismatchError,
+)
 from weaviate_jina_ext._rules import is_number, valid_dimensions
 from weaviate_jina_ext._wire import EMBEDDINGS_PATH, MULTI_VECTOR_PATH
+
+if TYPE_CHECKING:
+    from weaviate_jina_ext._catalogue import JinaModelInfo
 
 __all__ = [
     "JINA_MODULES",
@@ -71,6 +79,12 @@ _TEXT_TYPES: Final = frozenset({"text", "string", "text[]", "string[]"})
 _CLIP_V2_RANGE: Final = (64, 1024)
 #: The only ``dimensions`` multi2vec-jinaai accepts for ``jina-clip-v1``.
 _CLIP_V1_DIMENSIONS: Final = 768
+
+
+class _LookUp(enum.Enum):
+    """Type of the "look the model up here" default of ``info`` parameters."""
+
+    LOOK_UP = "LOOK_UP"
 
 
 def canonical_module(module: str) -> str:
@@ -151,7 +165,7 @@ def weaviate_sends(
         dimensions: The collection's ``dimensions`` setting (``None`` when unset).
 
     Raises:
-        ValueError: ``module`` is not a Jina embedding module.
+        JinaConfigError: ``module`` is not a Jina embedding module.
     """
     module = canonical_module(module)
     task_sent = sends_task(model)
@@ -189,7 +203,7 @@ def weaviate_sends(
         f"module={module!r} has no embedding request; expected one of "
         f"{', '.join(m for m in JINA_MODULES if m != MODULE_RERANKER)}"
     )
-    raise ValueError(msg)
+    raise JinaConfigError(msg)
 
 
 def combine_vectors(
@@ -237,13 +251,26 @@ def model_problems(module: str, model: str) -> list[str]:
     return []
 
 
-def dimensions_problems(module: str, model: str, dimensions: object) -> list[str]:
+def dimensions_problems(
+    module: str,
+    model: str,
+    dimensions: object,
+    *,
+    info: JinaModelInfo | _LookUp | None = _LookUp.LOOK_UP,
+) -> list[str]:
     """Problems with ``dimensions`` for ``model`` in ``module``.
 
     Two sources of refusal: the multi2vec-jinaai module itself (``jina-clip-v1`` only 768,
     ``jina-clip-v2`` 64-1024, checked when the collection is created) and the Jina API (a
     length the model cannot produce, refused at the first vectorization). A
     multi2multivec-jinaai config takes no ``dimensions`` (v4 token vectors are 128 long).
+
+    Args:
+        module: The module name (aliases accepted).
+        model: The model name.
+        dimensions: The value to judge (``None``: the model's default, always fine).
+        info: The model's catalogue entry when the caller has looked it up already
+            (``None`` for an unknown model); by default it is looked up here.
     """
     module = canonical_module(module)
     if dimensions is None:
@@ -256,8 +283,9 @@ def dimensions_problems(module: str, model: str, dimensions: object) -> list[str
     if module == MODULE_MULTI2VEC and model in ("jina-clip-v1", "jina-clip-v2"):
         # The module's own check is the final word for its two CLIP models.
         return _clip_dimensions_problems(module, model, dimensions)
+    entry = find_model(model) if isinstance(info, _LookUp) else info
     try:
-        valid_dimensions(dimensions, find_model(model))
+        valid_dimensions(dimensions, entry)
     except InvalidDimensionsError as exc:
         return [str(exc)]
     return []

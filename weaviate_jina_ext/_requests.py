@@ -174,7 +174,7 @@ class _RequestPlanner:
         module = _byo_module(module)
         kinds = ("text-embedding",) if module == MODULE_TEXT2VEC else _EMBEDDING_KINDS
         info = _model_info(model, kinds, "embed_for_weaviate")
-        _check_module_fit(module, model, dimensions)
+        _check_module_fit(module, model, dimensions, info)
         items = _check_texts(texts, "texts")
         flag("query", query)
         sends = weaviate_sends(module, model, query=query, dimensions=dimensions)
@@ -203,7 +203,7 @@ class _RequestPlanner:
         dimensions: int | None,
     ) -> _Plan[EmbeddingResult]:
         info = _model_info(model, _EMBEDDING_KINDS, "embed_objects_for_weaviate")
-        _check_module_fit(MODULE_MULTI2VEC, model, dimensions)
+        _check_module_fit(MODULE_MULTI2VEC, model, dimensions, info)
         texts, images, weights = field_names_and_weights(text_fields, image_fields)
         problems = multi2vec_field_problems(texts, images, weights)
         if problems:
@@ -402,12 +402,14 @@ def _byo_module(module: object) -> str:
     return str(name)
 
 
-def _check_module_fit(module: str, model: str, dimensions: object) -> None:
+def _check_module_fit(
+    module: str, model: str, dimensions: object, info: JinaModelInfo | None
+) -> None:
     """Refuse a model the module cannot serve, or dimensions it (or the API) would refuse."""
-    mismatch = model_problems(module, model)
+    mismatch = model_problems(module, model) if info is not None else []
     if mismatch:
         raise ModelModuleMismatchError("; ".join(mismatch))
-    wrong = dimensions_problems(module, model, dimensions)
+    wrong = dimensions_problems(module, model, dimensions, info=info)
     if wrong:
         raise InvalidDimensionsError("; ".join(wrong))
 
