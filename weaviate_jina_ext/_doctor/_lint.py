@@ -264,7 +264,7 @@ def _lint_dimensions(vec: JinaVector, facts: ServerFacts) -> Iterator[DoctorFind
         return  # stored but never sent by this server version
     info = find_model(model)
     allowed = info.allowed_dimensions_text() if info is not None else "the model's own range"
-    for problem in dimensions_problems(vec.module, model, dims):
+    for problem in dimensions_problems(vec.module, model, dims, info=info):
         yield DoctorFinding(
             "dimensions-invalid",
             Severity.ERROR,
