@@ -97,6 +97,8 @@ def test_text_form_lists_worst_first_with_fixes() -> None:
     assert "WARNING rate-limits  [key]" in text
     assert "fix: fix" in text
     assert text.rstrip().endswith("1 info, 1 warning; exit code 1")
+    many = render_text(_report(Severity.ERROR, Severity.ERROR, Severity.INFO, Severity.INFO))
+    assert many.rstrip().endswith("2 info, 2 errors; exit code 3")
     quiet = render_text(_report(Severity.WARNING, Severity.INFO), verbose=False)
     assert "message 1" not in quiet
     assert "message 0" in quiet

@@ -27,6 +27,11 @@ def _wrap(text: str, prefix: str) -> str:
     )
 
 
+def _count(n: int, severity: Severity) -> str:
+    plural = n != 1 and severity is not Severity.INFO
+    return f"{n} {severity.value}{'s' if plural else ''}"
+
+
 def render_text(report: DoctorReport, *, verbose: bool = True) -> str:
     """The report as text: a header, one block per finding (worst first), a summary line.
 
@@ -46,6 +51,6 @@ def render_text(report: DoctorReport, *, verbose: bool = True) -> str:
         if f.fix:
             lines.append(_wrap(f.fix, "fix: "))
         lines.append("")
-    shown = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n) or "no findings"
+    shown = ", ".join(_count(n, s) for s, n in counts.items() if n) or "no findings"
     lines.append(f"{shown}; exit code {report.exit_code}")
     return "\n".join(lines) + "\n"
