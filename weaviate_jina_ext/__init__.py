@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         use_async_with_local,
         use_async_with_weaviate_cloud,
     )
+    from weaviate_jina_ext._doctor import DoctorFinding, DoctorReport, doctor
     from weaviate_jina_ext._embeddings import AsyncJinaClient, JinaClient
     from weaviate_jina_ext._exceptions import (
         HeaderConflictError,
@@ -83,6 +84,8 @@ _EXPORTS: dict[str, str] = {
     "AUTO_TASK": "weaviate_jina_ext._requests",
     "AsyncJinaClient": "weaviate_jina_ext._embeddings",
     "AutoTask": "weaviate_jina_ext._requests",
+    "DoctorFinding": "weaviate_jina_ext._doctor",
+    "DoctorReport": "weaviate_jina_ext._doctor",
     "EmbeddingResult": "weaviate_jina_ext._results",
     "FailedObject": "weaviate_jina_ext._import._types",
     "HeaderConflictError": "weaviate_jina_ext._exceptions",
@@ -124,6 +127,7 @@ _EXPORTS: dict[str, str] = {
     "connect_to_local": "weaviate_jina_ext._connect",
     "connect_to_weaviate_cloud": "weaviate_jina_ext._connect",
     "derive_uuid": "weaviate_jina_ext._import._ids",
+    "doctor": "weaviate_jina_ext._doctor",
     "ensure_jina_modules": "weaviate_jina_ext._connect",
     "find_model": "weaviate_jina_ext._catalogue",
     "get_model": "weaviate_jina_ext._catalogue",
@@ -142,6 +146,8 @@ __all__ = [
     "AUTO_TASK",
     "AsyncJinaClient",
     "AutoTask",
+    "DoctorFinding",
+    "DoctorReport",
     "EmbeddingResult",
     "FailedObject",
     "HeaderConflictError",
@@ -183,6 +189,7 @@ __all__ = [
     "connect_to_local",
     "connect_to_weaviate_cloud",
     "derive_uuid",
+    "doctor",
     "ensure_jina_modules",
     "find_model",
     "get_model",
