@@ -33,6 +33,7 @@ import re
 import shlex
 import subprocess
 import sys
+import traceback
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -113,6 +114,29 @@ for _example in EXAMPLES:
     BY_KIND[_kind(_example)].append(_example)
 
 
+class DocBlockError(AssertionError):
+    """A documentation block failed; the message names the page and line."""
+
+
+def _run(eval_example: EvalExample, example: CodeExample) -> None:
+    """Run a block, reporting a failure as page, line and error.
+
+    pytest-examples rewrites a failing block's traceback to point into the Markdown file,
+    and pytest's own traceback rendering cannot read such frames (an INTERNALERROR that ends
+    the session), so the failure is re-raised here with the block's own lines instead.
+    """
+    try:
+        eval_example.run(example)
+    except Exception as error:
+        lines = [f"{_rel(example)} failed: " + "".join(traceback.format_exception_only(error))]
+        tb = error.__traceback__
+        while tb is not None:
+            if Path(tb.tb_frame.f_code.co_filename) == example.path:
+                lines.append(f"  {example.path.relative_to(ROOT)}:{tb.tb_lineno}")
+            tb = tb.tb_next
+        raise DocBlockError("\n".join(lines)) from None
+
+
 def _params(kind: str) -> list[Any]:
     return [pytest.param(ex, id=_rel(ex)) for ex in BY_KIND[kind]]
 
@@ -179,7 +203,7 @@ def test_unit_block_runs(
     example: CodeExample, eval_example: EvalExample, restored_environ: None
 ) -> None:
     """A block that needs no server runs as it is."""
-    eval_example.run(example)
+    _run(eval_example, example)
 
 
 @pytest.mark.integration
@@ -197,7 +221,7 @@ def test_server_block_runs(
     with wje.connect_to_custom(**weaviate_jina_server.connect_kwargs()) as client:
         before = set(client.collections.list_all(simple=True))
         try:
-            eval_example.run(example)
+            _run(eval_example, example)
         finally:
             left = set(client.collections.list_all(simple=True)) - before
             if left:
@@ -226,7 +250,7 @@ def test_pytest_block_passes(
     else:
         backend = "existing"
         _point_at(monkeypatch, weaviate_jina_server, jina_endpoint)
-    pytester.makepyfile(**{"test_docs_block": example.source})
+    pytester.makepyfile(test_docs_block=example.source)
     result = pytester.runpytest("-p", "no:cacheprovider", f"--weaviate-backend={backend}", *args)
     outcomes = result.parseoutcomes()
     tests = sum(
@@ -295,7 +319,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def _nav_pages() -> list[str]:
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text("utf-8"))
 
-    def walk(items: Any) -> Iterator[str]:  # noqa: ANN401 - YAML nav is nested lists and dicts
+    def walk(items: Any) -> Iterator[str]:
         for item in items:
             for value in item.values() if isinstance(item, dict) else [item]:
                 if isinstance(value, list):
