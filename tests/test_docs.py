@@ -388,6 +388,9 @@ def test_api_reference_documents_every_public_name(
     parser.feed(_built(out, page).read_text("utf-8"))
     missing = [n for n in package.__all__ if f"{package.__name__}.{n}" not in parser.ids]
     assert not missing, f"{page} lacks {missing}"
+    html = _built(out, page).read_text("utf-8")
+    roles = re.findall(r":(?:func|class|meth|data|attr|mod|exc):", html)
+    assert not roles, f"{page} shows Sphinx roles {sorted(set(roles))}"
 
 
 def test_changelog_page_is_the_changelog(site: tuple[Path, str]) -> None:

@@ -1,10 +1,16 @@
 """MkDocs hook: the model catalogue tables, generated from the package at build time.
 
-A page that contains the line ``<!-- catalogue: models -->`` gets, in its place, one table
-of every model in the catalogue (``weaviate_jina_ext.list_models()``, which reads
-``weaviate_jina_ext._catalogue``); ``<!-- catalogue: modules -->`` becomes the table of
-which model each Weaviate module serves. Nothing in these tables is typed by hand, so a
-model added to the catalogue appears in the docs with the next build.
+A page containing one of the markers below gets, in its place, a table built from
+``weaviate_jina_ext.list_models()`` (which reads ``weaviate_jina_ext._catalogue``):
+
+* ``<!-- catalogue: embeddings -->``: every embedding model (text, multimodal, multi-vector):
+  kind, dimensions, limits and the Weaviate modules that serve it;
+* ``<!-- catalogue: tasks -->``: the ``task`` values, models with the same set on one row;
+* ``<!-- catalogue: rerankers -->``: the rerankers and their limits;
+* ``<!-- catalogue: modules -->``: each Weaviate Jina module and the models it serves.
+
+Nothing in these tables is typed by hand, so a model added to the catalogue appears in the
+docs with the next build.
 """
 
 from __future__ import annotations
@@ -14,24 +20,27 @@ from typing import TYPE_CHECKING, Any
 import weaviate_jina_ext as wje
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from weaviate_jina_ext import JinaModelInfo
 
-__all__ = ["MODELS_MARKER", "MODULES_MARKER", "models_table", "modules_table", "on_page_markdown"]
-
-MODELS_MARKER = "<!-- catalogue: models -->"
-MODULES_MARKER = "<!-- catalogue: modules -->"
+__all__ = [
+    "embeddings_table",
+    "modules_table",
+    "on_page_markdown",
+    "rerankers_table",
+    "tasks_table",
+]
 
 _KIND = {
     "text-embedding": "text",
-    "multimodal-embedding": "text + image",
-    "multi-vector": "multi-vector (per token)",
+    "multimodal-embedding": "text, images",
+    "multi-vector": "text, one vector per token",
     "reranker": "reranker",
 }
 
 
 def _dimensions(model: JinaModelInfo) -> str:
-    if model.kind == "reranker":
-        return "-"
     if model.dimension_choices:
         return ", ".join(str(d) for d in model.dimension_choices)
     if model.min_dimensions is not None:
@@ -39,23 +48,53 @@ def _dimensions(model: JinaModelInfo) -> str:
     return "fixed"
 
 
-def _code(values: Any) -> str:  # noqa: ANN401 - any iterable of names
-    return ", ".join(f"`{v}`" for v in sorted(values)) or "-"
+def _modules(model: JinaModelInfo) -> str:
+    return ", ".join(f"`{m}`" for m in sorted(model.modules))
 
 
-def models_table() -> str:
-    """Every catalogue model: kind, dimensions, limits, tasks and the modules serving it."""
+def embeddings_table() -> str:
+    """Every embedding model: kind, dimensions, limits and the modules serving it."""
     rows = [
-        "| model | kind | default dimensions | `dimensions=` accepts | max tokens "
-        "| inputs per request | `task` values | Weaviate modules |",
-        "|---|---|---:|---|---:|---:|---|---|",
+        "| model | input, output | default dimensions | `dimensions=` | max tokens "
+        "| inputs per request | Weaviate modules |",
+        "|---|---|--:|---|--:|--:|---|",
     ]
     for m in wje.list_models():
-        default = "-" if m.default_dimensions is None else str(m.default_dimensions)
+        if m.kind == "reranker":
+            continue
         rows.append(
-            f"| `{m.name}` | {_KIND.get(m.kind, m.kind)} | {default} | {_dimensions(m)} "
-            f"| {m.max_tokens:,} | {m.max_inputs:,} | {_code(m.tasks)} | {_code(m.modules)} |"
+            f"| `{m.name}` | {_KIND.get(m.kind, m.kind)} | {m.default_dimensions} "
+            f"| {_dimensions(m)} | {m.max_tokens:,} | {m.max_inputs:,} | {_modules(m)} |"
         )
+    return "\n".join(rows)
+
+
+def tasks_table() -> str:
+    """The ``task`` values each model takes; models with the same set share a row."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for m in wje.list_models():
+        if m.tasks:
+            groups.setdefault(m.tasks, []).append(m.name)
+    rows = ["| models | `task` values |", "|---|---|"]
+    for tasks, names in groups.items():
+        models = ", ".join(f"`{n}`" for n in names)
+        rows.append(f"| {models} | {', '.join(f'`{t}`' for t in tasks)} |")
+    untasked = [m.name for m in wje.list_models() if not m.tasks and m.kind != "reranker"]
+    if untasked:
+        rows.append(f"| {', '.join(f'`{n}`' for n in untasked)} | none: leave `task` unset |")
+    return "\n".join(rows)
+
+
+def rerankers_table() -> str:
+    """The models ``reranker-jinaai`` can use, with their limits."""
+    rows = [
+        "| model | max tokens | documents per request | Weaviate modules |",
+        "|---|--:|--:|---|",
+    ]
+    rows.extend(
+        f"| `{m.name}` | {m.max_tokens:,} | {m.max_inputs:,} | {_modules(m)} |"
+        for m in wje.list_models(module="reranker-jinaai")
+    )
     return "\n".join(rows)
 
 
@@ -69,6 +108,17 @@ def modules_table() -> str:
     return "\n".join(rows)
 
 
+MARKERS: dict[str, Callable[[], str]] = {
+    "<!-- catalogue: embeddings -->": embeddings_table,
+    "<!-- catalogue: tasks -->": tasks_table,
+    "<!-- catalogue: rerankers -->": rerankers_table,
+    "<!-- catalogue: modules -->": modules_table,
+}
+
+
 def on_page_markdown(markdown: str, **_: Any) -> str:  # noqa: ANN401 - MkDocs passes page, config, files
     """Replace the catalogue markers of a page with the generated tables."""
-    return markdown.replace(MODELS_MARKER, models_table()).replace(MODULES_MARKER, modules_table())
+    for marker, table in MARKERS.items():
+        if marker in markdown:
+            markdown = markdown.replace(marker, table())
+    return markdown
