@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import yaml
+from mkdocs.config import load_config
 from pytest_examples import CodeExample, EvalExample, find_examples
 
 import weaviate_jina_ext as wje
@@ -317,7 +317,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 
 def _nav_pages() -> list[str]:
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text("utf-8"))
+    config = load_config(str(ROOT / "mkdocs.yml"))
 
     def walk(items: Any) -> Iterator[str]:
         for item in items:
