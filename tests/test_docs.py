@@ -4,7 +4,9 @@ Blocks are found with pytest-examples in ``README.md`` and every ``docs/**/*.md`
 is picked up without a change here). The convention, which every page follows:
 
 * a ```` ```python ```` block is complete and runs as it is;
-* a ```` ```text ```` block shows output and is not run;
+* a ```` ```text ```` block shows output and is not run; right after a Python block (blank
+  lines between) it is what that block prints, checked line by line (a line ``...`` stands
+  for any lines);
 * a ```` ```python {test="skip"} ```` block is an illustration that cannot run here (a live
   key, Weaviate Cloud, fixed ports), with the reason in a comment or the lines above it.
 
@@ -105,7 +107,8 @@ def _kind(example: CodeExample) -> str:
 
 
 def _rel(example: CodeExample) -> str:
-    return f"{example.path.relative_to(ROOT)}:{example.start_line}"
+    path = example.path.relative_to(ROOT) if example.path.is_relative_to(ROOT) else example.path
+    return f"{path}:{example.start_line}"
 
 
 EXAMPLES: list[CodeExample] = [ex for path in DOC_FILES for ex in find_examples(path)]
@@ -135,6 +138,29 @@ def _run(eval_example: EvalExample, example: CodeExample) -> None:
                 lines.append(f"  {example.path.relative_to(ROOT)}:{tb.tb_lineno}")
             tb = tb.tb_next
         raise DocBlockError("\n".join(lines)) from None
+
+
+def _shown_output(example: CodeExample) -> list[str] | None:
+    """The lines of a ```text block right after the block (blank lines between), if any."""
+    lines = example.path.read_text("utf-8").splitlines()[example.end_line :]
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    if not lines or lines[0].strip() != "```text":
+        return None
+    end = next(i for i, line in enumerate(lines) if i and line.strip() == "```")
+    return [line.rstrip() for line in lines[1:end]]
+
+
+def _check_output(example: CodeExample, printed: str) -> None:
+    """A ```text block that follows a block is what the block prints (``...`` skips lines)."""
+    shown = _shown_output(example)
+    if shown is None:
+        return
+    pattern = "".join(r"(?:.*\n)*?" if line == "..." else re.escape(line) + "\n" for line in shown)
+    got = "".join(line.rstrip() + "\n" for line in printed.strip("\n").splitlines())
+    assert re.fullmatch(pattern, got), (
+        f"{_rel(example)} prints\n{got}\nbut the page shows\n" + "\n".join(shown)
+    )
 
 
 def _params(kind: str) -> list[Any]:
@@ -195,15 +221,35 @@ def test_only_known_fences_hold_python() -> None:
         assert language == "python", f"{_rel(example)}: fence it as ```python"
 
 
+def test_shown_output_is_checked(tmp_path: Path) -> None:
+    """A ```text block after a block must match what it prints; ``...`` skips lines."""
+    page = tmp_path / "page.md"
+    page.write_text(
+        "```python\nprint(1)\n```\n\n```text\n1\n...\n3\n```\n\n"
+        "```python\nprint(2)\n```\n\nprose\n\n```text\nnot output\n```\n",
+        "utf-8",
+    )
+    shown, unchecked = find_examples(page)
+    _check_output(shown, "1\n2\n3\n")
+    _check_output(shown, "1\n3\n")
+    with pytest.raises(AssertionError, match="but the page shows"):
+        _check_output(shown, "1\n2\n")
+    assert _shown_output(unchecked) is None  # prose between: an illustration, not output
+
+
 # -- running the blocks ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("example", _params("unit"))
 def test_unit_block_runs(
-    example: CodeExample, eval_example: EvalExample, restored_environ: None
+    example: CodeExample,
+    eval_example: EvalExample,
+    restored_environ: None,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """A block that needs no server runs as it is."""
+    """A block that needs no server runs as it is, and prints the output the page shows."""
     _run(eval_example, example)
+    _check_output(example, capsys.readouterr().out)
 
 
 @pytest.mark.integration
@@ -215,8 +261,9 @@ def test_server_block_runs(
     monkeypatch: pytest.MonkeyPatch,
     weaviate_jina_server: WeaviateInstance,
     jina_endpoint: JinaEndpoint,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """A block that uses Weaviate runs as it is, against this session's server."""
+    """A block that uses Weaviate runs against this session's server, printing what is shown."""
     _point_at(monkeypatch, weaviate_jina_server, jina_endpoint)
     with wje.connect_to_custom(**weaviate_jina_server.connect_kwargs()) as client:
         before = set(client.collections.list_all(simple=True))
@@ -226,6 +273,7 @@ def test_server_block_runs(
             left = set(client.collections.list_all(simple=True)) - before
             if left:
                 client.collections.delete(sorted(left))
+    _check_output(example, capsys.readouterr().out)
 
 
 @pytest.mark.integration
