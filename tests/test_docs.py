@@ -145,7 +145,7 @@ def _shown_output(example: CodeExample) -> list[str] | None:
     lines = example.path.read_text("utf-8").splitlines()[example.end_line :]
     while lines and not lines[0].strip():
         lines.pop(0)
-    if not lines or lines[0].strip() != "```text":
+    if not lines or not re.match(r"```text\b", lines[0].strip()):
         return None
     end = next(i for i, line in enumerate(lines) if i and line.strip() == "```")
     return [line.rstrip() for line in lines[1:end]]
