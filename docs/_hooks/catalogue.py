@@ -4,7 +4,7 @@ A page containing one of the markers below gets, in its place, a table built fro
 ``weaviate_jina_ext.list_models()`` (which reads ``weaviate_jina_ext._catalogue``):
 
 * ``<!-- catalogue: embeddings -->``: every embedding model (text, multimodal, multi-vector):
-  kind, dimensions, limits and the Weaviate modules that serve it;
+  inputs, output, dimensions, limits and the Weaviate modules that serve it;
 * ``<!-- catalogue: tasks -->``: the ``task`` values, models with the same set on one row;
 * ``<!-- catalogue: rerankers -->``: the rerankers and their limits;
 * ``<!-- catalogue: modules -->``: each Weaviate Jina module and the models it serves.
@@ -32,12 +32,15 @@ __all__ = [
     "tasks_table",
 ]
 
-_KIND = {
-    "text-embedding": "text",
-    "multimodal-embedding": "text, images",
-    "multi-vector": "text, one vector per token",
-    "reranker": "reranker",
-}
+_INPUT_ORDER = ("text", "image", "pdf", "audio", "video")
+
+
+def _inputs(model: JinaModelInfo) -> str:
+    return ", ".join(kind for kind in _INPUT_ORDER if kind in model.inputs)
+
+
+def _output(model: JinaModelInfo) -> str:
+    return "one vector per token" if model.kind == "multi-vector" else "one vector"
 
 
 def _dimensions(model: JinaModelInfo) -> str:
@@ -55,15 +58,15 @@ def _modules(model: JinaModelInfo) -> str:
 def embeddings_table() -> str:
     """Every embedding model: kind, dimensions, limits and the modules serving it."""
     rows = [
-        "| model | input, output | default dimensions | `dimensions=` | max tokens "
+        "| model | inputs | output | default dimensions | `dimensions=` | max tokens "
         "| inputs per request | Weaviate modules |",
-        "|---|---|--:|---|--:|--:|---|",
+        "|---|---|---|--:|---|--:|--:|---|",
     ]
     for m in wje.list_models():
         if m.kind == "reranker":
             continue
         rows.append(
-            f"| `{m.name}` | {_KIND.get(m.kind, m.kind)} | {m.default_dimensions} "
+            f"| `{m.name}` | {_inputs(m)} | {_output(m)} | {m.default_dimensions} "
             f"| {_dimensions(m)} | {m.max_tokens:,} | {m.max_inputs:,} | {_modules(m)} |"
         )
     return "\n".join(rows)
