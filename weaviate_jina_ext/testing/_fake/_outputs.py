@@ -125,10 +125,14 @@ def embeddings_body(embed_fn: EmbedFn, job: EmbedJob) -> dict[str, Any]:
     outputs: Sequence[npt.NDArray[np.float32]]
     outputs = _token_vectors(embed_fn, job) if job.per_token else list(vectors(embed_fn, job))
     field_name = "embeddings" if job.per_token else "embedding"
-    data = [
-        {"object": job.object_name, "index": i, field_name: _encode_all(v, job)}
-        for i, v in enumerate(outputs)
-    ]
+    name = job.object_name
+    if job.types == ("float",) and not job.listed_types:  # the common case, without calls
+        data = [{"object": name, "index": i, field_name: v} for i, v in enumerate(outputs)]
+    else:
+        data = [
+            {"object": name, "index": i, field_name: _encode_all(v, job)}
+            for i, v in enumerate(outputs)
+        ]
     return {
         "model": job.model,
         "object": "list",
