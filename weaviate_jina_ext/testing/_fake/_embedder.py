@@ -25,7 +25,14 @@ if TYPE_CHECKING:
     FloatMatrix = npt.NDArray[np.float32]
     IntMatrix = npt.NDArray[np.int32]
 
-__all__ = ["IMAGE_KEY_PREFIX", "EmbedFn", "hashing_embedder", "norms", "split_words"]
+__all__ = [
+    "IMAGE_KEY_PREFIX",
+    "EmbedFn",
+    "hashing_embedder",
+    "hashing_prefix",
+    "norms",
+    "split_words",
+]
 
 #: Images reach the embedder as this prefix plus the SHA-256 of their bytes (or URL).
 IMAGE_KEY_PREFIX: Final = "\x00image:"
@@ -233,6 +240,28 @@ def hashing_embedder(
     sums += table.task_vector(task)
     sums /= norms(sums)
     return sums.astype(np.float32)
+
+
+def hashing_prefix(
+    texts: Sequence[str], model: str, dims: int, out_dims: int, task: str | None
+) -> npt.NDArray[np.float32]:
+    """:func:`hashing_embedder`'s vectors cut to their first ``out_dims`` values, normalised.
+
+    Equal (to float32 rounding) to cutting and normalising the full vectors, computed
+    without finishing the full vectors first: the second normalisation of
+    :func:`hashing_embedder` scales each row, which normalising the cut undoes anyway. Only
+    the norm of the word sums needs all ``dims`` values.
+    """
+    import numpy as np  # noqa: PLC0415
+
+    if not texts:
+        return np.zeros((0, out_dims), dtype=np.float32)
+    table = _table(model, dims)
+    sums = table.sum_words([split_words(t) for t in texts])
+    cut = sums[:, :out_dims] / norms(sums)
+    cut += table.task_vector(task)[:out_dims]
+    cut /= norms(cut)
+    return cut.astype(np.float32)
 
 
 def norms(matrix: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
