@@ -94,8 +94,8 @@ def body(args: argparse.Namespace, texts: list[str]) -> dict[str, Any]:
 
 async def run_async(
     url: str, texts: list[str], batch: int | None, args: argparse.Namespace
-) -> float:
-    """Seconds AsyncJinaClient takes to embed ``texts`` (after a warm-up call)."""
+) -> tuple[float, float]:
+    """Seconds AsyncJinaClient takes to embed ``texts`` (after a warm-up call), and its CPU."""
     async with AsyncJinaClient(
         api_key=KEY,
         base_url=url,
@@ -107,12 +107,14 @@ async def run_async(
         # Warm up: one pooled connection per concurrent request, as in steady state.
         warm = texts[: len(texts) // args.waves]
         await client.embed(warm, model=args.model, dimensions=args.dimensions)
+        cpu = time.process_time()
         started = time.perf_counter()
         result = await client.embed(texts, model=args.model, dimensions=args.dimensions)
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu
     assert len(result.vectors) == len(texts)
     assert len(result.vectors[-1]) == args.dimensions
-    return elapsed
+    return elapsed, cpu
 
 
 def server_time(url: str, texts: list[str], batch: int, args: argparse.Namespace) -> float:
@@ -168,7 +170,9 @@ def measure(url: str, args: argparse.Namespace, report: Report, label: str) -> f
     explicit = None if label == "default" else int(label)
     batch = explicit or default_batch(args.model, make_texts(1)[0])
     texts = make_texts(args.concurrency * batch * args.waves)
-    seconds = min(asyncio.run(run_async(url, texts, explicit, args)) for _ in range(args.trials))
+    seconds, cpu = min(
+        asyncio.run(run_async(url, texts, explicit, args)) for _ in range(args.trials)
+    )
     rate = len(texts) / seconds
     server = server_time(url, texts, batch, args)
     bound = args.concurrency * batch / args.latency
@@ -188,7 +192,8 @@ def measure(url: str, args: argparse.Namespace, report: Report, label: str) -> f
     print(
         f"{name}: {len(texts)} texts in {seconds:.2f} s = {rate:,.0f} texts/s; bound "
         f"{bound:,.0f}/s; server's own time {server * 1000:.1f} ms a request; bound with it "
-        f"{with_server:,.0f}/s"
+        f"{with_server:,.0f}/s; client CPU {cpu * 1000 / requests:.1f} ms a request "
+        f"({cpu / seconds:.0%} of one core over the run)"
     )
     report.ratio(f"async / bound, {name}", rate / bound, target=TARGET_BOUND)
     report.ratio(

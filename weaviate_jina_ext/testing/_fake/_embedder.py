@@ -44,6 +44,9 @@ _WORD_RE: Final = re.compile(r"\w+")
 _GRID: Final = 2.0**-23
 #: Rows of magnitude <= 2**23 that an int32 sum holds without overflow, plus one.
 _INT32_TERMS: Final = 256
+#: Texts embedded together: large batches in slices keep numpy's temporaries in cache
+#: instead of allocating (and faulting in) tens of megabytes per request.
+_CHUNK: Final = 256
 
 
 class EmbedFn(Protocol):
@@ -235,11 +238,16 @@ def hashing_embedder(
     if not texts:
         return np.zeros((0, dims), dtype=np.float32)
     table = _table(model, dims)
-    sums = table.sum_words([split_words(t) for t in texts])
-    sums /= norms(sums)
-    sums += table.task_vector(task)
-    sums /= norms(sums)
-    return sums.astype(np.float32)
+    task_vec = table.task_vector(task)
+    words = [split_words(t) for t in texts]
+    out = np.empty((len(texts), dims), dtype=np.float32)
+    for start in range(0, len(words), _CHUNK):  # row by row: chunks change no value
+        sums = table.sum_words(words[start : start + _CHUNK])
+        sums /= norms(sums)
+        sums += task_vec
+        sums /= norms(sums)
+        out[start : start + len(sums)] = sums
+    return out
 
 
 def hashing_prefix(
@@ -257,11 +265,16 @@ def hashing_prefix(
     if not texts:
         return np.zeros((0, out_dims), dtype=np.float32)
     table = _table(model, dims)
-    sums = table.sum_words([split_words(t) for t in texts])
-    cut = sums[:, :out_dims] / norms(sums)
-    cut += table.task_vector(task)[:out_dims]
-    cut /= norms(cut)
-    return cut.astype(np.float32)
+    task_vec = table.task_vector(task)[:out_dims]
+    words = [split_words(t) for t in texts]
+    out = np.empty((len(texts), out_dims), dtype=np.float32)
+    for start in range(0, len(words), _CHUNK):
+        sums = table.sum_words(words[start : start + _CHUNK])
+        cut = sums[:, :out_dims] / norms(sums)
+        cut += task_vec
+        cut /= norms(cut)
+        out[start : start + len(cut)] = cut
+    return out
 
 
 def norms(matrix: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
