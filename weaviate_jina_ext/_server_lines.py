@@ -65,7 +65,7 @@ DimensionsRule = Literal["v3-or-clip", "every-model"]
 #: always for names containing ``v3`` or ``clip`` and never for others.
 NormalizedRule = Literal["when-true", "v3-or-clip"]
 
-_VERSION_RE: Final = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+][0-9A-Za-z.+-]*)?")
+_VERSION_RE: Final = re.compile(r"v?([0-9]+)\.([0-9]+)(?:\.([0-9]+))?(?:[-+][0-9A-Za-z.+-]*)?")
 
 
 def parse_server_version(version: str) -> Version:
