@@ -207,3 +207,39 @@ def test_tested_lines_are_ordered_covered_and_end_at_the_pin() -> None:
     assert all(server_line(v) for v in TESTED_LINES)
     assert TESTED_LINES[-1] == pinned_version()
     assert parsed[0] < (1, 31, 6), "the oldest line must predate the default-model change"
+
+
+# --- the launcher speaks each line's module names -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("version", "enabled"),
+    [
+        ("1.28.16", "text2vec-jinaai,text2multivec-jinaai,reranker-jinaai,text2colbert-jinaai"),
+        ("1.31.4", "text2vec-jinaai,text2multivec-jinaai,reranker-jinaai,text2colbert-jinaai"),
+        ("1.31.5", "text2vec-jinaai,text2multivec-jinaai,reranker-jinaai"),
+        ("1.39.3", "text2vec-jinaai,text2multivec-jinaai,reranker-jinaai"),
+        ("1.20.0", "text2vec-jinaai,text2multivec-jinaai,reranker-jinaai"),  # not covered: as is
+    ],
+)
+def test_process_environment_names_the_colbert_module_the_line_knows(
+    version: str, enabled: str
+) -> None:
+    """Before 1.31.5 the server only knows text2colbert-jinaai, so the launcher adds it."""
+    from weaviate_jina_ext.testing._weaviate._process import for_version  # noqa: PLC0415
+
+    env = {"ENABLE_MODULES": "text2vec-jinaai, text2multivec-jinaai,reranker-jinaai", "X": "1"}
+    adjusted = for_version(env, version)
+    assert adjusted["X"] == "1"
+    assert adjusted["ENABLE_MODULES"].replace(" ", "") == enabled
+    assert env["ENABLE_MODULES"].startswith("text2vec-jinaai, ")  # the input is not changed
+
+
+def test_process_environment_without_colbert_or_modules_is_left_alone() -> None:
+    """No multi-vector module asked for (or no ENABLE_MODULES at all): nothing is added."""
+    from weaviate_jina_ext.testing._weaviate._process import for_version  # noqa: PLC0415
+
+    assert for_version({"ENABLE_MODULES": "text2vec-jinaai"}, "1.28.16") == {
+        "ENABLE_MODULES": "text2vec-jinaai"
+    }
+    assert for_version({}, "1.28.16") == {}
