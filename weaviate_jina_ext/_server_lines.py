@@ -12,6 +12,18 @@ ask it rather than comparing version numbers themselves.
 Every row was checked against the source of the tagged Weaviate releases named in
 ``checked_in`` (the Go module of each tag, read from the Go module proxy); versions between
 two checked tags are assumed to behave like the older one unless a row says otherwise.
+
+Why 1.29.0-1.31.5 cannot serve the v2 models: those releases send the stored
+``dimensions`` (1024 unless set) with every text embedding request, and the fixed-size v2
+models take no ``dimensions``. That the real API refuses it is inferred, not quoted: Jina
+documents Matryoshka truncation only for v3 and later; the API validates each request
+against the named model's own schema and refuses fields that schema lacks
+(``body -> jina-embeddings-v2-base-en -> task``: "Extra inputs are not permitted",
+infiniflow/ragflow#11614; the same for ``user``, amikos-tech/chroma-go#315); Weaviate up to
+1.28 sent ``dimensions`` to v3 and CLIP models only, and its own end-to-end suite, which
+runs against the live API, had a v2 case only in releases that sent no ``dimensions`` to v2
+(present in 1.28, absent from 1.29.0 to 1.31.5, back without ``dimensions`` in 1.31.6). The
+local Jina-compatible server refuses it the same way (a 422 naming the fix).
 """
 
 from __future__ import annotations
