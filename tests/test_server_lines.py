@@ -170,6 +170,22 @@ def test_api_based_modules_are_on_by_default_from_1_33() -> None:
     assert server_line("1.33.0").api_based_modules_on_by_default is True
 
 
+def test_rerank_answers_are_understood_from_the_backported_fix_on() -> None:
+    """Fixed in 1.32.17, 1.33.5 and 1.34.1 (and every later line); never in 1.31."""
+    fixed = {
+        "1.31.22": False,
+        "1.32.16": False,
+        "1.32.17": True,
+        "1.33.4": False,
+        "1.33.5": True,
+        "1.34.0": False,
+        "1.34.1": True,
+        "1.35.0": True,
+        "1.39.3": True,
+    }
+    assert {v: server_line(v).rerank_reads_string_documents for v in fixed} == fixed
+
+
 def test_base_url_validation_setting_exists_from_1_37() -> None:
     """MODULES_VALIDATE_BASE_URL is read from 1.37.0 on."""
     assert server_line("1.36.23").has_validate_base_url is False

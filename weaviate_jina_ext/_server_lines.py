@@ -185,6 +185,13 @@ SERVER_CHANGES: Final[tuple[ServerChange, ...]] = (
         "enabled unless it is set", ("1.32.1", "1.33.0"),
     ),
     ServerChange(
+        "rerank_reads_string_documents", False, True, ("1.32.17", "1.33.5", "1.34.1"),
+        "modules/reranker-jinaai/clients/ranker.go: a result's document was decoded as an "
+        "object ({text}); Jina's API now answers a bare string, which those releases cannot "
+        "decode, so every rerank fails (weaviate/weaviate#9387, fixed by #9709)",
+        ("1.31.22", "1.32.16", "1.32.17", "1.33.4", "1.33.5", "1.34.0", "1.34.1", "1.35.16"),
+    ),
+    ServerChange(
         "has_validate_base_url", False, True, ("1.37.0",),
         "usecases/modulecomponents/settings/class_settings_property_helper.go: "
         "MODULES_VALIDATE_BASE_URL", ("1.36.0", "1.37.0"),
@@ -215,6 +222,9 @@ class ServerLine:
             ``ENABLE_MODULES`` (``API_BASED_MODULES_DISABLED=true`` turns them off).
         has_validate_base_url: Whether ``MODULES_VALIDATE_BASE_URL`` exists (when set, an
             ``http://`` or internal ``baseURL`` is refused).
+        rerank_reads_string_documents: Whether ``reranker-jinaai`` understands Jina's
+            current rerank answer (each result's ``document`` a bare string). Without it,
+            every rerank through the module fails; no 1.31 release has the fix.
         task_sent_for: Which models get ``task`` in requests: names containing ``v3`` or
             ``clip``, on every covered line.
     """
@@ -231,6 +241,7 @@ class ServerLine:
     has_multi2multivec: bool
     api_based_modules_on_by_default: bool
     has_validate_base_url: bool
+    rerank_reads_string_documents: bool
     task_sent_for: Literal["v3-or-clip"] = field(default="v3-or-clip")
 
     @property
