@@ -40,6 +40,7 @@ from weaviate_jina_ext._catalogue import (
 )
 from weaviate_jina_ext._exceptions import JinaConfigError
 from weaviate_jina_ext._rules import valid_base_url, valid_dimensions, valid_model_name
+from weaviate_jina_ext._server_lines import MIN_SERVER_VERSION, server_line
 
 if TYPE_CHECKING:
     from weaviate.classes.config import Multi2VecField, VectorConfigCreate
@@ -102,11 +103,16 @@ def _text_dimensions(model: object, dimensions: int | None, base_url: str | None
     """Validate a text2vec-jinaai config; the ``dimensions`` to write into it.
 
     ``None`` stays ``None`` only for fixed-size and unknown models: a Matryoshka model gets
-    its full length, because servers before 1.31.6 would otherwise store and send 1024
-    (``server_line(v).default_text_dimensions``).
+    its full length while the oldest supported server stores a default of its own (1024
+    before 1.31.6, ``server_line(v).default_text_dimensions``) and sends it.
     """
     info = _validate(MODULE_TEXT2VEC, model, dimensions, base_url, depth=1)
-    if dimensions is None and info is not None and info.min_dimensions is not None:
+    if (
+        dimensions is None
+        and info is not None
+        and info.min_dimensions is not None
+        and server_line(MIN_SERVER_VERSION).default_text_dimensions is not None
+    ):
         return info.default_dimensions
     return dimensions
 
