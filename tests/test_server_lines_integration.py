@@ -22,6 +22,7 @@ import contextlib
 import uuid
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 import weaviate
 from weaviate.classes.config import Configure, DataType, Property
@@ -267,6 +268,33 @@ def test_server_defaults_follow_the_line(
     else:
         assert failures == []
         assert _lengths(collection, "default") == {sent or info.default_dimensions}
+
+
+def test_a_bare_rest_config_gets_the_lines_defaults(
+    line_server: WeaviateInstance, line: ServerLine, jina_fake_base_url: str
+) -> None:
+    """Through REST, with nothing but baseURL: model, dimensions and vectorizeClassName defaults.
+
+    The Python client always sends vectorizeClassName, so only a bare REST call shows the
+    server's own default (true before 1.31.6, false after).
+    """
+    name = _name()
+    url = f"{line_server.url}/v1/schema"
+    body = {
+        "class": name,
+        "properties": [{"name": "title", "dataType": ["text"]}],
+        "vectorizer": "text2vec-jinaai",
+        "moduleConfig": {"text2vec-jinaai": {"baseURL": jina_fake_base_url}},
+    }
+    created = httpx.post(url, json=body, timeout=60)
+    assert created.status_code == 200, created.text
+    try:
+        stored = httpx.get(f"{url}/{name}", timeout=60).json()["moduleConfig"]["text2vec-jinaai"]
+    finally:
+        httpx.delete(f"{url}/{name}", timeout=60)
+    assert stored["model"] == line.default_text_model
+    assert stored.get("dimensions") == line.default_text_dimensions
+    assert stored["vectorizeClassName"] is line.default_vectorize_class_name
 
 
 @pytest.mark.parametrize(
