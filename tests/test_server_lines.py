@@ -151,9 +151,14 @@ def test_multivector_module_is_renamed_in_1_31_5_with_the_old_name_kept() -> Non
 
 
 def test_which_jina_modules_exist() -> None:
-    """1.27: text2vec + reranker; 1.28: + multi2vec and ColBERT; 1.32: + multi2multivec."""
+    """1.27: text2vec + reranker; 1.28: + multi2vec; 1.29: + ColBERT; 1.32: + multi2multivec."""
     assert server_line("1.27.0").jina_modules == {"text2vec-jinaai", "reranker-jinaai"}
-    assert server_line("1.28.0").jina_modules == {
+    assert server_line("1.28.16").jina_modules == {
+        "text2vec-jinaai",
+        "reranker-jinaai",
+        "multi2vec-jinaai",
+    }
+    assert server_line("1.29.0").jina_modules == {
         "text2vec-jinaai",
         "reranker-jinaai",
         "multi2vec-jinaai",

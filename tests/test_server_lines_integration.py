@@ -419,34 +419,23 @@ def test_rerank_reorders_by_the_local_scores(
     assert known == sorted(known, reverse=True)
 
 
-# --- ColBERT, under the module name of the line -----------------------------------------------
+# --- ColBERT, and the module's two names -----------------------------------------------------
 
 
-def _colbert_config(module: str) -> dict[str, Any]:
-    """The create() arguments of a ColBERT vector under ``module``'s name."""
-    if module == LEGACY_MULTIVECTOR_MODULE:  # only the older config style writes this name
-        return {"vectorizer_config": [JinaConfigure.NamedVectors.text2colbert_jinaai("colbert")]}
-    return {"vector_config": JinaConfigure.MultiVectors.text2vec_jinaai(name="colbert")}
-
-
-@pytest.mark.parametrize("module", ["text2multivec-jinaai", LEGACY_MULTIVECTOR_MODULE])
-def test_colbert_under_each_module_name(
-    client: WeaviateClient, line: ServerLine, jina_fake: FakeJina, module: str
+def test_colbert_imports_and_searches_where_the_module_exists(
+    client: WeaviateClient, line: ServerLine, jina_fake: FakeJina
 ) -> None:
-    """The new name works from 1.31.5, the old one on every line (an alias after the rename)."""
+    """One 128-float vector per token and a near_text hit from 1.29; refused before.
+
+    The client writes the module's old name, which every later line accepts.
+    """
     name = _name()
-    legacy = module == LEGACY_MULTIVECTOR_MODULE
-    with (
-        pytest.warns(DeprecationWarning, match=r"(?i)deprecat")
-        if legacy
-        else contextlib.nullcontext()
-    ):
-        create = _colbert_config(module)
-        if not line.has_module(module):
-            with pytest.raises(weaviate.exceptions.UnexpectedStatusCodeError, match=module):
-                client.collections.create(name, properties=PROPS, **create)
-            return
-        client.collections.create(name, properties=PROPS, **create)
+    config = JinaConfigure.MultiVectors.text2vec_jinaai(name="colbert")
+    if not line.has_multivector:
+        with pytest.raises(weaviate.exceptions.UnexpectedStatusCodeError, match="no module"):
+            client.collections.create(name, properties=PROPS, vector_config=config)
+        return
+    client.collections.create(name, properties=PROPS, vector_config=config)
     collection = client.collections.use(name)
     jina_fake.clear()
     assert _import(collection) == []
@@ -459,6 +448,36 @@ def test_colbert_under_each_module_name(
     jina_fake.clear()
     top = collection.query.near_text("violin and cello", limit=1, target_vector="colbert")
     assert top.objects[0].properties["title"] == "Strings"
+
+
+@pytest.mark.parametrize("module", ["text2multivec-jinaai", LEGACY_MULTIVECTOR_MODULE])
+def test_each_colbert_module_name_is_accepted_where_the_line_knows_it(
+    line_server: WeaviateInstance, line: ServerLine, module: str
+) -> None:
+    """Through REST: the new name from 1.31.5, the old one wherever the module exists."""
+    name = _name()
+    url = f"{line_server.url}/v1/schema"
+    body = {
+        "class": name,
+        "properties": [{"name": "body", "dataType": ["text"]}],
+        "vectorConfig": {
+            "colbert": {
+                "vectorizer": {module: {"model": "jina-colbert-v2"}},
+                "vectorIndexType": "hnsw",
+                "vectorIndexConfig": {"multivector": {"enabled": True}},
+            }
+        },
+    }
+    try:
+        created = httpx.post(url, json=body, timeout=60)
+    finally:
+        httpx.delete(f"{url}/{name}", timeout=60)
+    if line.has_module(module):
+        assert created.status_code == 200, created.text
+    else:
+        assert created.status_code == 422
+        (error,) = created.json()["error"]
+        assert f'no module with name "{module}"' in error["message"]
 
 
 def test_multi2multivec_exists_from_1_32(

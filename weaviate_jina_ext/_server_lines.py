@@ -66,9 +66,10 @@ LEGACY_MULTIVECTOR_MODULE: Final = "text2colbert-jinaai"
 MIN_SERVER_VERSION: Final = "1.27.0"
 
 #: The Weaviate versions the integration suite runs against, oldest first: the oldest line
-#: whose Go module builds with a current Go toolchain (before the 1.31.6 default-model
-#: change), a middle line, and the pinned newest.
-TESTED_LINES: Final[tuple[str, ...]] = ("1.31.5", "1.35.16", "1.39.3")
+#: tried whose Go module builds with Go 1.26 (1.28: dimensions sent to v3/CLIP only, no
+#: ColBERT module), the last release before the 1.31.6 default-model change (dimensions=1024
+#: sent to every model), a middle line and the pinned newest.
+TESTED_LINES: Final[tuple[str, ...]] = ("1.28.16", "1.31.5", "1.35.16", "1.39.3")
 
 #: Which models the text path sends ``dimensions`` for: only names containing ``v3`` or
 #: ``clip``, or every model.
@@ -172,8 +173,9 @@ SERVER_CHANGES: Final[tuple[ServerChange, ...]] = (
         "modules/multi2vec-jinaai (absent in 1.27.0)", ("1.27.0", "1.28.0"),
     ),
     ServerChange(
-        "has_multivector", False, True, ("1.28.0",),
-        "modules/text2colbert-jinaai (absent in 1.27.0)", ("1.27.0", "1.28.0"),
+        "has_multivector", False, True, ("1.29.0",),
+        "adapters/handlers/rest/configure_api.go registers text2colbert-jinaai from 1.29.0 "
+        "(1.28 ships the module's code but never registers it)", ("1.28.16", "1.29.0"),
     ),
     ServerChange(
         "has_multi2multivec", False, True, ("1.32.0",),
