@@ -11,7 +11,7 @@ from weaviate_jina_ext.testing import local_stack
 
 
 def create_articles(client: WeaviateClient, base_url: str | None, name: str) -> None:
-    """(Re)create the article collection vectorized by jina-embeddings-v2-base-en."""
+    """(Re)create the article collection vectorized by the default model, jina-embeddings-v4."""
     client.collections.delete(name)
     client.collections.create(
         name,

@@ -286,7 +286,7 @@ UNIT_ROWS = [
         (r"dimensions=4096 is not valid for 'jina-embeddings-v3'", r"allowed: 32-1024"),
     ), id="Vectors.text2vec-v3-dimensions-over-max"),
     pytest.param(Case(
-        lambda rig: _V.text2vec_jinaai(dimensions=256),
+        lambda rig: _V.text2vec_jinaai(model="jina-embeddings-v2-base-en", dimensions=256),
         wje.InvalidDimensionsError,
         (r"dimensions=256 is not valid for 'jina-embeddings-v2-base-en'",
          r"fixed output of 768; leave dimensions unset"),

@@ -22,7 +22,21 @@ CASES: list[tuple[str, Any, Any]] = [
         "vectors-basic",
         lambda: JinaConfigure.Vectors.text2vec_jinaai(),
         lambda: Configure.Vectors.text2vec_jinaai(
+            model="jina-embeddings-v4", dimensions=2048, vectorize_collection_name=False
+        ),
+    ),
+    (
+        "vectors-fixed-size",
+        lambda: JinaConfigure.Vectors.text2vec_jinaai(model="jina-embeddings-v2-base-en"),
+        lambda: Configure.Vectors.text2vec_jinaai(
             model="jina-embeddings-v2-base-en", vectorize_collection_name=False
+        ),
+    ),
+    (
+        "vectors-matryoshka-full-length",
+        lambda: JinaConfigure.Vectors.text2vec_jinaai(model="jina-embeddings-v5-text-nano"),
+        lambda: Configure.Vectors.text2vec_jinaai(
+            model="jina-embeddings-v5-text-nano", dimensions=768, vectorize_collection_name=False
         ),
     ),
     (
@@ -83,7 +97,10 @@ CASES: list[tuple[str, Any, Any]] = [
         "named-text",
         lambda: JinaConfigure.NamedVectors.text2vec_jinaai("title", source_properties=["title"]),
         lambda: Configure.NamedVectors.text2vec_jinaai(
-            "title", source_properties=["title"], model="jina-embeddings-v2-base-en",
+            "title",
+            source_properties=["title"],
+            model="jina-embeddings-v4",
+            dimensions=2048,
             vectorize_collection_name=False,
         ),
     ),
@@ -120,11 +137,56 @@ def test_builder_equals_client(ours: Any, theirs: Any) -> None:
 def test_model_always_explicit() -> None:
     """Without model= the documented default is written into the config, never left to the server."""
     config = _dump(JinaConfigure.Vectors.text2vec_jinaai())
-    assert config["vectorizer"]["text2vec-jinaai"]["model"] == "jina-embeddings-v2-base-en"
+    assert config["vectorizer"]["text2vec-jinaai"]["model"] == "jina-embeddings-v4"
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda **kw: JinaConfigure.Vectors.text2vec_jinaai(**kw),
+        lambda **kw: JinaConfigure.NamedVectors.text2vec_jinaai("v", **kw),
+        lambda **kw: JinaConfigure.Vectorizer.text2vec_jinaai(**kw),
+    ],
+    ids=["vectors", "named-vectors", "vectorizer"],
+)
+@pytest.mark.parametrize(
+    ("model", "written"),
+    [
+        ("jina-embeddings-v4", 2048),
+        ("jina-embeddings-v3", 1024),
+        ("jina-embeddings-v5-text-small", 1024),
+        ("jina-embeddings-v5-text-nano", 768),
+        ("jina-embeddings-v2-base-en", None),
+        ("jina-embeddings-v2-small-en", None),
+    ],
+)
+def test_matryoshka_models_get_their_full_length_written(
+    build: Any, model: str, written: int | None
+) -> None:
+    """Servers before 1.31.6 store dimensions=1024 when none is set; the builders never leave it to them.
+
+    Fixed-size models get nothing (they take no dimensions); a given value is kept as is.
+    """
+
+    def settings(config: Any) -> Any:
+        dumped = _dump(config)
+        return dumped["vectorizer"]["text2vec-jinaai"] if "vectorizer" in dumped else dumped
+
+    assert settings(build(model=model)).get("dimensions") == written
+    if written is not None:
+        assert settings(build(model=model, dimensions=256))["dimensions"] == 256
+
+
+def test_unknown_models_are_left_to_the_server() -> None:
+    """A model the catalogue does not know gets no invented dimensions."""
+    with pytest.warns(wje.UnknownModelWarning):
+        config = _dump(JinaConfigure.Vectors.text2vec_jinaai(model="jina-embeddings-v9"))
+    assert "dimensions" not in config["vectorizer"]["text2vec-jinaai"]
 
 
 BAD: list[tuple[str, Any, type[Exception], list[str]]] = [
-    ("fixed-model-dims", lambda: JinaConfigure.Vectors.text2vec_jinaai(dimensions=256),
+    ("fixed-model-dims",
+     lambda: JinaConfigure.Vectors.text2vec_jinaai(model="jina-embeddings-v2-base-en", dimensions=256),
      wje.InvalidDimensionsError, ["dimensions=256", "jina-embeddings-v2-base-en", "fixed output of 768"]),
     ("v3-too-big", lambda: JinaConfigure.Vectors.text2vec_jinaai(model="jina-embeddings-v3", dimensions=4096),
      wje.InvalidDimensionsError, ["dimensions=4096", "32-1024"]),

@@ -163,7 +163,7 @@ def test_import_objects(
         limit=100, include_vector=True
     )
     assert len(objects.objects) == len(articles)
-    assert all(len(o.vector["default"]) == 768 for o in objects.objects)
+    assert all(len(o.vector["default"]) == 2048 for o in objects.objects)  # v4, the default
     requests = [r for r in jina_fake.requests if r.path == "/v1/embeddings"]
     sent = [text for r in requests for text in r.json["input"]]
     assert all(any(a["body"] in text for text in sent) for a in articles)

@@ -87,6 +87,7 @@ def _sync_clients(server: WeaviateInstance, key: str) -> list[WeaviateClient]:
     ]
 
 
+@pytest.mark.server_lines
 def test_sync_helpers_send_key_to_jina(
     weaviate_jina_server: WeaviateInstance,
     jina_fake: FakeJina,
@@ -106,6 +107,7 @@ def test_sync_helpers_send_key_to_jina(
             client.collections.delete(collection.name)
 
 
+@pytest.mark.server_lines
 @pytest.mark.anyio
 async def test_async_helpers_send_key_to_jina(
     weaviate_jina_server: WeaviateInstance,
@@ -171,6 +173,7 @@ def test_verify_modules_passes_on_jina_server(weaviate_jina_server: WeaviateInst
 # --- configure ------------------------------------------------------------------------------
 
 
+@pytest.mark.server_lines
 @pytest.mark.parametrize("style", ["vectors", "named-vectors", "vectorizer"], ids=lambda s: str(s))
 def test_config_round_trips_with_explicit_model(
     weaviate_jina_client: WeaviateClient, jina_fake: FakeJina, jina_fake_base_url: str, style: str
@@ -260,6 +263,7 @@ def test_server_side_import(
 # --- near_text ------------------------------------------------------------------------------
 
 
+@pytest.mark.server_lines
 def test_near_text_ranks_and_limits(
     weaviate_jina_client: WeaviateClient, jina_fake: FakeJina, jina_fake_base_url: str
 ) -> None:
@@ -278,6 +282,7 @@ def test_near_text_ranks_and_limits(
 # --- hybrid ---------------------------------------------------------------------------------
 
 
+@pytest.mark.server_lines
 def test_hybrid_alpha_extremes_and_mix(
     weaviate_jina_client: WeaviateClient, jina_fake: FakeJina, jina_fake_base_url: str
 ) -> None:
@@ -302,6 +307,7 @@ def test_hybrid_alpha_extremes_and_mix(
         assert titles(mixed.objects)[0] == "Espresso"
 
 
+@pytest.mark.server_lines
 def test_hybrid_target_vector(
     weaviate_jina_client: WeaviateClient, jina_fake: FakeJina, jina_fake_base_url: str
 ) -> None:

@@ -110,7 +110,7 @@ def _through_proxy(jina: FakeJina, path: str) -> list[RecordedRequest]:
     ("snippet", "model"),
     [
         (lambda: Configure.Vectors.text2vec_jinaai(), "jina-embeddings-v4"),
-        (lambda: JinaConfigure.Vectors.text2vec_jinaai(), "jina-embeddings-v2-base-en"),
+        (lambda: JinaConfigure.Vectors.text2vec_jinaai(), "jina-embeddings-v4"),
         (
             lambda: JinaConfigure.Vectors.text2vec_jinaai(model="jina-embeddings-v3"),
             "jina-embeddings-v3",

@@ -12,6 +12,12 @@ Two rules differ from the raw client on purpose:
   its own default, which moved from ``jina-embeddings-v2-base-en`` to
   ``jina-embeddings-v4`` in Weaviate 1.31.6: the same code would then silently build a
   different embedding space depending on the server version;
+* for ``text2vec-jinaai`` with a Matryoshka model (v3, v4, v5) the model's full length is
+  written as ``dimensions`` when none is given. Servers before 1.31.6 store
+  ``dimensions: 1024`` in every such config that has none and send it with every request
+  (see :mod:`weaviate_jina_ext._server_lines`): ``jina-embeddings-v4`` would get
+  1,024-number vectors instead of 2,048 there, and ``jina-embeddings-v5-text-nano`` a length
+  it cannot produce;
 * dimensions, the model's fit for the module, the multi2vec fields and ``base_url`` are
   checked before anything reaches the server, with errors that name the allowed values. The
   per-module rules are those of Weaviate's module sources
@@ -49,6 +55,7 @@ from weaviate_jina_ext._module_rules import (
     multi2vec_field_problems,
 )
 from weaviate_jina_ext._rules import flag, valid_base_url, valid_model_name
+from weaviate_jina_ext._server_lines import MIN_SERVER_VERSION, server_line
 
 if TYPE_CHECKING:
     from weaviate.classes.config import Multi2VecField, VectorConfigCreate
@@ -60,6 +67,7 @@ if TYPE_CHECKING:
         _MultiVectorEncodingConfigCreate,
     )
 
+    from weaviate_jina_ext._catalogue import JinaModelInfo
     from weaviate_jina_ext._compat import NamedVectorConfigCreate, VectorizerConfigCreate
 
 __all__ = [
@@ -72,8 +80,12 @@ __all__ = [
     "JinaConfigure",
 ]
 
-#: Written explicitly into every text2vec-jinaai config built without ``model=``.
-DEFAULT_TEXT_MODEL: Final = "jina-embeddings-v2-base-en"
+#: Written explicitly into every text2vec-jinaai config built without ``model=``: the
+#: server's own default since Weaviate 1.31.6, with its dimensions (2048) written too, so
+#: it imports on every server line. The earlier default, jina-embeddings-v2-base-en, cannot
+#: work on Weaviate 1.29.0-1.31.5: those servers send ``dimensions: 1024`` for every model,
+#: and fixed-size v2 models take no ``dimensions``.
+DEFAULT_TEXT_MODEL: Final = "jina-embeddings-v4"
 DEFAULT_MULTI2VEC_MODEL: Final = "jina-clip-v2"
 DEFAULT_MULTIVECTOR_MODEL: Final = "jina-colbert-v2"
 DEFAULT_MULTI2MULTIVEC_MODEL: Final = "jina-embeddings-v4"
@@ -87,24 +99,49 @@ DEFAULT_RERANKER_MODEL: Final = "jina-reranker-v2-base-multilingual"
 #: renamed copy of a collection would embed differently. multi2vec-jinaai ignores it.
 DEFAULT_VECTORIZE_COLLECTION_NAME: Final = False
 
-# Stack depth from the catalogue check to the user's call: builder -> _validate -> check.
+# Stack depth from the catalogue check to the user's call: builder -> _validate -> check
+# (one more for text2vec builders, through _text_dimensions).
 _WARN_DEPTH: Final = 3
 
 Fields = list[str] | list["Multi2VecField"]
 
 
 def _validate(
-    module: str, model: object, dimensions: int | None = None, base_url: str | None = None
-) -> None:
+    module: str,
+    model: object,
+    dimensions: int | None = None,
+    base_url: str | None = None,
+    *,
+    depth: int = 0,
+) -> JinaModelInfo | None:
     # Parameters are typed, but untyped callers pass anything: check at run time too.
     # The model is looked up once; its entry (None when unknown) judges the dimensions.
     name = valid_model_name(model)
-    info = check_model_for_module(name, module, stacklevel=_WARN_DEPTH)
+    info = check_model_for_module(name, module, stacklevel=_WARN_DEPTH + depth)
     problems = dimensions_problems(module, name, dimensions, info=info)
     if problems:
         raise InvalidDimensionsError("; ".join(problems))
     if base_url is not None:
         valid_base_url(base_url)
+    return info
+
+
+def _text_dimensions(model: object, dimensions: int | None, base_url: str | None) -> int | None:
+    """Validate a text2vec-jinaai config; the ``dimensions`` to write into it.
+
+    ``None`` stays ``None`` only for fixed-size and unknown models: a Matryoshka model gets
+    its full length while the oldest supported server stores a default of its own (1024
+    before 1.31.6, ``server_line(v).default_text_dimensions``) and sends it.
+    """
+    info = _validate(MODULE_TEXT2VEC, model, dimensions, base_url, depth=1)
+    if (
+        dimensions is None
+        and info is not None
+        and info.min_dimensions is not None
+        and server_line(MIN_SERVER_VERSION).default_text_dimensions is not None
+    ):
+        return info.default_dimensions
+    return dimensions
 
 
 def _check_fields(module: str, image_fields: Fields | None, text_fields: Fields | None) -> None:
@@ -141,9 +178,11 @@ class _Vectors:
             quantizer: Vector index quantization, as for the client.
             base_url: API root the module calls (``https://api.jina.ai`` when unset); point
                 it at a Jina-compatible server for offline runs.
-            dimensions: Output length for Matryoshka models (v3, v4, v5); must be unset
-                for fixed-size models such as the v2 family.
-            model: The Jina model (default ``jina-embeddings-v2-base-en``).
+            dimensions: Output length for Matryoshka models (v3, v4, v5); when unset, the
+                model's full length is written (servers before 1.31.6 would store 1024).
+                Must be unset for fixed-size models such as the v2 family, which servers
+                1.29.0-1.31.5 cannot serve (they send ``dimensions: 1024`` regardless).
+            model: The Jina model (default ``jina-embeddings-v4``, 2048 dimensions).
             source_properties: Properties to vectorize (all text properties by default).
             vector_index_config: Index settings, as for the client.
             vectorize_collection_name: Whether the collection name is embedded in front of
@@ -156,7 +195,7 @@ class _Vectors:
             JinaConfigError: ``base_url`` is not an http(s) API root (see
                 :func:`~weaviate_jina_ext._rules.valid_base_url`).
         """
-        _validate(MODULE_TEXT2VEC, model, dimensions, base_url)
+        dimensions = _text_dimensions(model, dimensions, base_url)
         flag("vectorize_collection_name", vectorize_collection_name)
         return Configure.Vectors.text2vec_jinaai(
             name=name,
@@ -288,8 +327,8 @@ class _Vectorizer:
         base_url: str | None = None,
         dimensions: int | None = None,
     ) -> VectorizerConfigCreate:
-        """``Configure.Vectorizer.text2vec_jinaai`` with validation and an explicit model."""
-        _validate(MODULE_TEXT2VEC, model, dimensions, base_url)
+        """``Configure.Vectorizer.text2vec_jinaai`` with validation, explicit model and dimensions."""
+        dimensions = _text_dimensions(model, dimensions, base_url)
         flag("vectorize_collection_name", vectorize_collection_name)
         return Configure.Vectorizer.text2vec_jinaai(
             model=model,
@@ -335,8 +374,8 @@ class _NamedVectors:
         vector_index_config: VectorIndexConfigCreate | None = None,
         vectorize_collection_name: bool = DEFAULT_VECTORIZE_COLLECTION_NAME,
     ) -> NamedVectorConfigCreate:
-        """``Configure.NamedVectors.text2vec_jinaai`` with validation and an explicit model."""
-        _validate(MODULE_TEXT2VEC, model, dimensions, base_url)
+        """``Configure.NamedVectors.text2vec_jinaai`` with validation, explicit model and dimensions."""
+        dimensions = _text_dimensions(model, dimensions, base_url)
         flag("vectorize_collection_name", vectorize_collection_name)
         return Configure.NamedVectors.text2vec_jinaai(
             name=name,

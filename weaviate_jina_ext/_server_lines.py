@@ -12,6 +12,18 @@ ask it rather than comparing version numbers themselves.
 Every row was checked against the source of the tagged Weaviate releases named in
 ``checked_in`` (the Go module of each tag, read from the Go module proxy); versions between
 two checked tags are assumed to behave like the older one unless a row says otherwise.
+
+Why 1.29.0-1.31.5 cannot serve the v2 models: those releases send the stored
+``dimensions`` (1024 unless set) with every text embedding request, and the fixed-size v2
+models take no ``dimensions``. That the real API refuses it is inferred, not quoted: Jina
+documents Matryoshka truncation only for v3 and later; the API validates each request
+against the named model's own schema and refuses fields that schema lacks
+(``body -> jina-embeddings-v2-base-en -> task``: "Extra inputs are not permitted",
+infiniflow/ragflow#11614; the same for ``user``, amikos-tech/chroma-go#315); Weaviate up to
+1.28 sent ``dimensions`` to v3 and CLIP models only, and its own end-to-end suite, which
+runs against the live API, had a v2 case only in releases that sent no ``dimensions`` to v2
+(present in 1.28, absent from 1.29.0 to 1.31.5, back without ``dimensions`` in 1.31.6). The
+local Jina-compatible server refuses it the same way (a 422 naming the fix).
 """
 
 from __future__ import annotations
@@ -54,9 +66,10 @@ LEGACY_MULTIVECTOR_MODULE: Final = "text2colbert-jinaai"
 MIN_SERVER_VERSION: Final = "1.27.0"
 
 #: The Weaviate versions the integration suite runs against, oldest first: the oldest line
-#: whose Go module builds with a current Go toolchain (before the 1.31.6 default-model
-#: change), a middle line, and the pinned newest.
-TESTED_LINES: Final[tuple[str, ...]] = ("1.31.5", "1.35.16", "1.39.3")
+#: tried whose Go module builds with Go 1.26 (1.28: dimensions sent to v3/CLIP only, no
+#: ColBERT module), the last release before the 1.31.6 default-model change (dimensions=1024
+#: sent to every model), a middle line and the pinned newest.
+TESTED_LINES: Final[tuple[str, ...]] = ("1.28.16", "1.31.5", "1.35.16", "1.39.3")
 
 #: Which models the text path sends ``dimensions`` for: only names containing ``v3`` or
 #: ``clip``, or every model.
@@ -65,7 +78,7 @@ DimensionsRule = Literal["v3-or-clip", "every-model"]
 #: always for names containing ``v3`` or ``clip`` and never for others.
 NormalizedRule = Literal["when-true", "v3-or-clip"]
 
-_VERSION_RE: Final = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+][0-9A-Za-z.+-]*)?")
+_VERSION_RE: Final = re.compile(r"v?([0-9]+)\.([0-9]+)(?:\.([0-9]+))?(?:[-+][0-9A-Za-z.+-]*)?")
 
 
 def parse_server_version(version: str) -> Version:
@@ -160,8 +173,9 @@ SERVER_CHANGES: Final[tuple[ServerChange, ...]] = (
         "modules/multi2vec-jinaai (absent in 1.27.0)", ("1.27.0", "1.28.0"),
     ),
     ServerChange(
-        "has_multivector", False, True, ("1.28.0",),
-        "modules/text2colbert-jinaai (absent in 1.27.0)", ("1.27.0", "1.28.0"),
+        "has_multivector", False, True, ("1.29.0",),
+        "adapters/handlers/rest/configure_api.go registers text2colbert-jinaai from 1.29.0 "
+        "(1.28 ships the module's code but never registers it)", ("1.28.16", "1.29.0"),
     ),
     ServerChange(
         "has_multi2multivec", False, True, ("1.32.0",),
@@ -171,6 +185,13 @@ SERVER_CHANGES: Final[tuple[ServerChange, ...]] = (
         "api_based_modules_on_by_default", False, True, ("1.33.0",),
         "usecases/config/environment.go: API_BASED_MODULES_DISABLED, API-based modules "
         "enabled unless it is set", ("1.32.1", "1.33.0"),
+    ),
+    ServerChange(
+        "rerank_reads_string_documents", False, True, ("1.32.17", "1.33.5", "1.34.1"),
+        "modules/reranker-jinaai/clients/ranker.go: a result's document was decoded as an "
+        "object ({text}); Jina's API now answers a bare string, which those releases cannot "
+        "decode, so every rerank fails (weaviate/weaviate#9387, fixed by #9709)",
+        ("1.31.22", "1.32.16", "1.32.17", "1.33.4", "1.33.5", "1.34.0", "1.34.1", "1.35.16"),
     ),
     ServerChange(
         "has_validate_base_url", False, True, ("1.37.0",),
@@ -203,6 +224,9 @@ class ServerLine:
             ``ENABLE_MODULES`` (``API_BASED_MODULES_DISABLED=true`` turns them off).
         has_validate_base_url: Whether ``MODULES_VALIDATE_BASE_URL`` exists (when set, an
             ``http://`` or internal ``baseURL`` is refused).
+        rerank_reads_string_documents: Whether ``reranker-jinaai`` understands Jina's
+            current rerank answer (each result's ``document`` a bare string). Without it,
+            every rerank through the module fails; no 1.31 release has the fix.
         task_sent_for: Which models get ``task`` in requests: names containing ``v3`` or
             ``clip``, on every covered line.
     """
@@ -219,6 +243,7 @@ class ServerLine:
     has_multi2multivec: bool
     api_based_modules_on_by_default: bool
     has_validate_base_url: bool
+    rerank_reads_string_documents: bool
     task_sent_for: Literal["v3-or-clip"] = field(default="v3-or-clip")
 
     @property

@@ -29,6 +29,7 @@ from weaviate_jina_ext.testing._weaviate._ports import _allocate_ports
 from weaviate_jina_ext.testing._weaviate._process import (
     _Node,
     _node_environment,
+    for_version,
     process_environment,
 )
 from weaviate_jina_ext.testing._weaviate._readiness import READY_PATH, _http_get, wait_until_ready
@@ -235,12 +236,15 @@ def weaviate_cluster(
     )
     ver = (version or (compose.version if compose else "")).removeprefix("v")
     exe = Path(binary) if binary is not None else ensure_weaviate_binary(ver)
-    common = process_environment(
-        compose_env=compose.environment if compose else None,
-        env=env,
-        extra_env=extra_env,
-        modules=modules,
-        jina_api_key=jina_api_key,
+    common = for_version(
+        process_environment(
+            compose_env=compose.environment if compose else None,
+            env=env,
+            extra_env=extra_env,
+            modules=modules,
+            jina_api_key=jina_api_key,
+        ),
+        ver,
     )
     if "TIKTOKEN_CACHE_DIR" not in common and (tokenizer := ensure_tokenizer_data()):
         common["TIKTOKEN_CACHE_DIR"] = str(tokenizer)

@@ -18,7 +18,8 @@ import subprocess
 import threading
 from typing import TYPE_CHECKING, Final
 
-from weaviate_jina_ext._exceptions import WeaviateStartError
+from weaviate_jina_ext._exceptions import JinaConfigError, WeaviateStartError
+from weaviate_jina_ext._server_lines import LEGACY_MULTIVECTOR_MODULE, server_line
 from weaviate_jina_ext.testing._weaviate._compose import read_compose, rig_environ
 from weaviate_jina_ext.testing._weaviate._instance import _LOOPBACK, WeaviateInstance, _read_tail
 from weaviate_jina_ext.testing._weaviate._process_group import _stop_group
@@ -110,6 +111,31 @@ def process_environment(
         result["JINAAI_APIKEY"] = jina_api_key
     if extra_env:
         result.update(extra_env)
+    return result
+
+
+def for_version(env: Mapping[str, str], version: str) -> dict[str, str]:
+    """``env`` adjusted to what Weaviate ``version`` understands.
+
+    The compose file names the current modules. Servers before 1.31.5 know the ColBERT
+    module only as ``text2colbert-jinaai`` (:mod:`weaviate_jina_ext._server_lines`), so that
+    name is added next to ``text2multivec-jinaai``; names a server does not know are
+    ignored by every version, which keeps ``multi2multivec-jinaai`` harmless before 1.32.
+    Versions the facts do not cover are left alone.
+    """
+    result = dict(env)
+    try:
+        line = server_line(version)
+    except JinaConfigError:
+        return result
+    names = [n.strip() for n in result.get("ENABLE_MODULES", "").split(",") if n.strip()]
+    if (
+        line.multivector_module == LEGACY_MULTIVECTOR_MODULE
+        and "text2multivec-jinaai" in names
+        and LEGACY_MULTIVECTOR_MODULE not in names
+    ):
+        names.append(LEGACY_MULTIVECTOR_MODULE)
+        result["ENABLE_MODULES"] = ",".join(names)
     return result
 
 
