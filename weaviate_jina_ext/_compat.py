@@ -1,14 +1,17 @@
-"""The only module that touches weaviate-client internals.
+"""The only module that touches weaviate-client internals or differs by client version.
 
 Private names of the client used by this package are imported here and nowhere else, so a
 client upgrade that moves them breaks in exactly one place (and ``tests/test_compat.py``
-says which).
+says which). The package supports weaviate-client 4.16 (the first with ``Configure.Vectors``)
+through 4.24; where those versions behave differently, the difference is named here, with the
+versions, and the rest of the package asks this module instead of checking a version itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from importlib.metadata import version
+from typing import Any, Final
 
 from weaviate.collections.classes.config_named_vectors import (
     _NamedVectorConfigCreate as NamedVectorConfigCreate,
@@ -20,7 +23,27 @@ from weaviate.connect.integrations import Integrations
 
 from weaviate_jina_ext._secrets import is_credential_header
 
+
+def _minor(text: str) -> tuple[int, int]:
+    """``(major, minor)`` of a version string such as ``"4.16.10"`` or ``"4.24.0rc1"``."""
+    major, minor = text.split(".")[:2]
+    return int(major), int("".join(c for c in minor if c.isdigit()) or 0)
+
+
+#: The installed weaviate-client's ``(major, minor)``.
+CLIENT_VERSION: Final = _minor(version("weaviate-client"))
+
+#: Whether ``Collection.exists()`` (sync and async) raises errors other than "not found".
+#: weaviate-client 4.16-4.18 catch *every* exception there and answer ``False``, so a closed
+#: client, a refused connection or a rejected key reads as a missing collection; 4.19 and later
+#: answer ``False`` only for Weaviate's 404 and raise the rest. Where this is ``False``, a
+#: ``False`` from ``exists()`` must be confirmed by reading the collection's config (which
+#: raises the real error, or 404 when the collection is really gone).
+EXISTS_RAISES_ERRORS: Final = CLIENT_VERSION >= (4, 19)
+
 __all__ = [
+    "CLIENT_VERSION",
+    "EXISTS_RAISES_ERRORS",
     "NamedVectorConfigCreate",
     "VectorizerConfigCreate",
     "connection_credentials",
