@@ -33,6 +33,12 @@ def _minor(text: str) -> tuple[int, int]:
 #: The installed weaviate-client's ``(major, minor)``.
 CLIENT_VERSION: Final = _minor(version("weaviate-client"))
 
+# Not worked around, excluded by the floor in pyproject.toml (weaviate-client>=4.16.4):
+# 4.16.0-4.16.3 default ``vectorize_collection_name`` to False in ``Configure.Vectors`` and
+# ``Configure.MultiVectors`` (4.16.0-4.16.2 also in ``NamedVectors`` and ``Vectorizer``),
+# against their own documentation and Weaviate's default, so the builders (which keep the
+# documented True) would configure a collection differently from the client's own factories.
+
 #: Whether ``Collection.exists()`` (sync and async) raises errors other than "not found".
 #: weaviate-client 4.16-4.18 catch *every* exception there and answer ``False``, so a closed
 #: client, a refused connection or a rejected key reads as a missing collection; 4.19 and later
