@@ -197,22 +197,22 @@ def lowest(session: nox.Session) -> None:
     ids=[f"{server}-{backend}-{client}" for server, backend, client in INTEGRATION_RUNS],
 )
 def integration(session: nox.Session, server: str, backend: str, client: str) -> None:
-    """The integration tests on one Weaviate server line and backend, with one client minor.
-
-    The rig builds (or finds in its per-version cache) the server binary for ``server``.
-    """
+    """The integration tests on one Weaviate server line and backend, with one client minor."""
     docker = backend == "docker"
     _install(session, _client_pin(client), *(["docker"] if docker else []))
     marker = "integration" if server == PINNED_SERVER else "integration and server_lines"
     pytest = ["pytest", "-m", marker, "--weaviate-backend", backend, "-p", "no:cacheprovider"]
-    if not docker:  # the Docker backend runs the compose file's image, which is PINNED_SERVER
-        pytest += ["--weaviate-version", server]
-    if docker:
-        # docker/engine.sh provides an engine and Compose v2 (from this session's env) for the run.
+    # The server binary, found in or built with Go into the rig's per-version cache (the Docker
+    # backend's stand-in image is built from it when no registry answers).
+    ensure = ["python", "-m", "weaviate_jina_ext.testing", "ensure-binary"]
+    session.run(*ensure, "--weaviate-version", server)
+    if docker:  # the compose file's image, which is PINNED_SERVER; docker/engine.sh provides an
+        # engine and Compose v2 (from this session's environment) for the run
         env = {"VENV": str(session.virtualenv.location)}
-        session.run(str(ROOT / "docker" / "engine.sh"), "run", *pytest, *session.posargs, env=env)
+        engine = str(ROOT / "docker" / "engine.sh")
+        session.run(engine, "run", *pytest, *session.posargs, env=env, external=True)
     else:
-        session.run(*pytest, *session.posargs)
+        session.run(*pytest, "--weaviate-version", server, *session.posargs)
 
 
 # ------------------------------------------------------------------ the compatibility table
