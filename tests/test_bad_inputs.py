@@ -309,7 +309,7 @@ UNIT_ROWS = [
     pytest.param(Case(
         lambda rig: _VZ.multi2vec_jinaai(model="jina-clip-v1", image_fields=["image"], dimensions=512),
         wje.InvalidDimensionsError,
-        (r"dimensions=512 is not valid for 'jina-clip-v1'", r"leave dimensions unset"),
+        (r"dimensions=512 is not valid for 'jina-clip-v1'", r"allowed: one of 768"),
     ), id="Vectorizer.multi2vec-clip-v1-dimensions-on-fixed-size"),
     pytest.param(Case(
         lambda rig: _NV.text2vec_jinaai("body", model="jina-embeddings-v4", dimensions=64),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import socket
 import subprocess
 import sys
@@ -92,14 +93,16 @@ def test_embeddings_response_has_exact_shape(client: httpx.Client) -> None:
         ("jina-embeddings-v4", 2048),
         ("jina-embeddings-v5-text-nano", 768),
         ("jina-clip-v2", 1024),
-        ("some-future-model", 768),
+        ("jina-embeddings-v5-omni-nano", 768),
+        ("jina-code-embeddings-0.5b", 896),
+        ("jina-code-embeddings-1.5b", 1536),
     ],
     ids=lambda v: str(v),
 )
 def test_default_dimensions_come_from_the_catalogue(
     client: httpx.Client, model: str, dims: int
 ) -> None:
-    """Without ``dimensions`` a model answers its catalogue length (768 when unknown)."""
+    """Without ``dimensions`` a model answers its catalogue length."""
     assert vectors(post(client, model=model, input="text")).shape == (1, dims)
 
 
@@ -121,11 +124,23 @@ def test_vectors_are_unit_length(client: httpx.Client) -> None:
 
 
 def test_dimensions_truncate_then_renormalise(client: httpx.Client) -> None:
-    """``dimensions`` keeps the Matryoshka prefix of the full vector, renormalised."""
+    """``dimensions`` with ``normalized: true`` keeps the Matryoshka prefix, renormalised."""
     full = vectors(post(client, model=V3, input="matryoshka"))[0]
-    short = vectors(post(client, model=V3, input="matryoshka", dimensions=256))[0]
+    short = vectors(post(client, model=V3, input="matryoshka", dimensions=256, normalized=True))[0]
     assert short.shape == (256,)
     np.testing.assert_allclose(short, full[:256] / np.linalg.norm(full[:256]), atol=1e-6)
+
+
+def test_normalized_defaults_to_false_where_the_schema_has_it(client: httpx.Client) -> None:
+    """Without ``normalized`` v3 answers the bare prefix (default false, Jina's API guide v14).
+
+    v4 has no ``normalized`` field (same source) and answers unit vectors.
+    """
+    full = vectors(post(client, model=V3, input="matryoshka"))[0]
+    short = vectors(post(client, model=V3, input="matryoshka", dimensions=64))[0]
+    np.testing.assert_allclose(short, full[:64], atol=1e-7)
+    v4 = vectors(post(client, model="jina-embeddings-v4", input="matryoshka", dimensions=128))
+    np.testing.assert_allclose(np.linalg.norm(v4, axis=1), 1.0, atol=1e-6)
 
 
 def test_normalized_false_skips_renormalisation(client: httpx.Client) -> None:
@@ -293,7 +308,13 @@ def test_custom_embed_fn_is_called_then_truncated(client: httpx.Client) -> None:
     with FakeJina(embed_fn=embed_fn) as custom, httpx.Client(base_url=custom.url) as c:
         response = c.post(
             _wire.EMBEDDINGS_PATH,
-            json={"model": V3, "input": ["x"], "task": "retrieval.query", "dimensions": 32},
+            json={
+                "model": V3,
+                "input": ["x"],
+                "task": "retrieval.query",
+                "dimensions": 32,
+                "normalized": True,
+            },
             headers={"Authorization": "Bearer k"},
         )
     got = vectors(response)[0]
@@ -355,7 +376,7 @@ def test_images_are_charged_tokens(client: httpx.Client) -> None:
 def test_images_sent_to_a_text_model_are_422(client: httpx.Client) -> None:
     """Text-only models reject image objects."""
     response = post(client, model=V3, input=[{"image": PNG_B64}])
-    assert "text only" in assert_error(response, 422)
+    assert "takes text inputs, not image" in assert_error(response, 422)
 
 
 @pytest.mark.parametrize(
@@ -459,6 +480,9 @@ def test_colbert_on_the_embeddings_endpoint_is_422(client: httpx.Client) -> None
     """A ColBERT model sent to /v1/embeddings points at /v1/multi-vector."""
     response = post(client, model="jina-colbert-v2", input="x")
     assert _wire.MULTI_VECTOR_PATH in assert_error(response, 422)
+    # The endpoint is judged before the fields: a multi-vector field still gets the pointer.
+    response = post(client, model="jina-colbert-v2", input="x", input_type="query")
+    assert _wire.MULTI_VECTOR_PATH in assert_error(response, 422)
 
 
 # --------------------------------------------------------------------------- rerank
@@ -540,7 +564,7 @@ def test_rerank_validation_is_422(client: httpx.Client, body: dict[str, Any]) ->
         ({"model": V3}, "input"),
         ({"model": V3, "input": []}, "empty"),
         ({"model": "", "input": "x"}, "model"),
-        ({"model": V3, "input": [1, 2]}, "input[0]"),
+        ({"model": V3, "input": [1, 2]}, "input -> 0"),
         ({"model": V3, "input": "x", "normalized": "yes"}, "normalized"),
         ({"model": V3, "input": "x", "late_chunking": 1}, "late_chunking"),
         ({"model": V3, "input": "x", "truncate": "no"}, "truncate"),
@@ -576,29 +600,30 @@ def test_unusable_bodies_are_422(client: httpx.Client, content: bytes, needle: s
     assert needle in assert_error(response, 422)
 
 
-def test_unknown_model_is_served_unless_strict(client: httpx.Client) -> None:
-    """Unknown models get 768 dims; under ``strict`` they are 400 INPUT_MODEL_NOT_FOUND."""
-    assert vectors(post(client, model="jina-embeddings-v9", input="x")).shape == (1, 768)
+def test_unknown_model_is_400_unless_lenient(client: httpx.Client) -> None:
+    """An unknown model is 400 INPUT_MODEL_NOT_FOUND; a lenient server serves 768 dims."""
+    response = post(client, model="jina-embeddings-v9", input="x")
+    assert assert_error(response, 400, _wire.CODE_MODEL_NOT_FOUND) == (
+        "Model 'jina-embeddings-v9' not found"
+    )
     with (
-        FakeJina(strict=True) as strict,
-        httpx.Client(base_url=strict.url, headers={"Authorization": "Bearer k"}) as c,
+        FakeJina(strict=False) as lenient,
+        httpx.Client(base_url=lenient.url, headers={"Authorization": "Bearer k"}) as c,
     ):
-        response = post(c, model="jina-embeddings-v9", input="x")
-    assert "jina-embeddings-v9" in assert_error(response, 400, _wire.CODE_MODEL_NOT_FOUND)
+        assert vectors(post(c, model="jina-embeddings-v9", input="x")).shape == (1, 768)
 
 
-def test_strict_mode_rejects_unknown_fields(client: httpx.Client) -> None:
-    """Unknown fields pass by default and are 422 under ``strict``."""
-    assert post(client, model=V3, input="x", colour="blue").status_code == 200
-    with (
-        FakeJina(strict=True) as strict,
-        httpx.Client(base_url=strict.url, headers={"Authorization": "Bearer k"}) as c,
-    ):
-        response = post(c, model=V3, input="x", colour="blue")
-        weaviate_body = _wire.weaviate_module_request(V3, ["a"], query=True, dimensions=256)
-        accepted = c.post(_wire.EMBEDDINGS_PATH, json=weaviate_body)
+def test_unknown_fields_are_422_unless_lenient(fake: FakeJina, client: httpx.Client) -> None:
+    """Unknown fields are 422 by default; ``lenient()`` ignores them for a while."""
+    response = post(client, model=V3, input="x", colour="blue")
     assert "colour" in assert_error(response, 422)
-    assert accepted.status_code == 200
+    assert response.json()["errors"][0]["type"] == "extra_forbidden"
+    weaviate_body = _wire.weaviate_module_request(V3, ["a"], query=True, dimensions=256)
+    assert client.post(_wire.EMBEDDINGS_PATH, json=weaviate_body).status_code == 200
+    with fake.lenient():
+        assert post(client, model=V3, input="x", colour="blue").status_code == 200
+    assert fake.strict
+    assert post(client, model=V3, input="x", colour="blue").status_code == 422
 
 
 @pytest.mark.parametrize(
@@ -820,6 +845,16 @@ def test_fault_script_applies_in_order(fake: FakeJina, client: httpx.Client) -> 
     assert statuses[0].headers["retry-after"] == "7"
     assert statuses[3].headers["retry-after"] == "7"
     assert_error(statuses[5], 403, _wire.CODE_BALANCE)
+
+
+def test_an_injected_422_has_the_api_s_validation_shape(
+    fake: FakeJina, client: httpx.Client
+) -> None:
+    """A scripted 422 answers like the server's own: a ``[RID: ...]`` detail and ``errors``."""
+    fake.set_faults(Faults(script=[422]))
+    body = post(client, model=V3, input="x").json()
+    assert re.fullmatch(r"\[RID: [0-9a-f]{32}\] Validation error: 'body' .*", body["detail"])
+    assert [e["field"] for e in body["errors"]] == ["body"]
 
 
 def test_fault_then_applies_after_the_script(fake: FakeJina, client: httpx.Client) -> None:
@@ -1212,6 +1247,12 @@ def test_cli_parses_fake_jina_options() -> None:
     assert (args.command, args.host, args.port) == ("fake-jina", "127.0.0.1", 0)
     assert args.api_keys == ["a", "b"]
     assert (args.latency_ms, args.fault_rate_429, args.rpm) == (5.0, 0.25, 10)
+
+
+def test_cli_serves_strictly_unless_lenient() -> None:
+    """``fake-jina`` is strict like the API; ``--lenient`` asks for the forgiving server."""
+    assert build_parser().parse_args(["fake-jina"]).lenient is False
+    assert build_parser().parse_args(["fake-jina", "--lenient"]).lenient is True
 
 
 @pytest.mark.parametrize(

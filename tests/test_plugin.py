@@ -57,6 +57,7 @@ def test_options_are_grouped_in_help(pytester: pytest.Pytester) -> None:
             "*--weaviate-backend={auto,existing,docker,process}*",
             "*--weaviate-version=X.Y.Z*",
             "*--jina-live*",
+            "*--jina-fake-lenient*",
             "*--weaviate-jina-routing={base_url,transparent}*",
         ]
     )
@@ -89,6 +90,44 @@ def test_fake_jina_fixtures_answer_embeddings(pytester: pytest.Pytester) -> None
     )
     result = pytester.runpytest("--weaviate-backend=process")
     result.assert_outcomes(passed=1)
+
+
+_LENIENCY_TESTS = """
+import httpx
+import pytest
+
+def post(fake, key, **extra):
+    body = {"model": "jina-embeddings-v3", "input": ["hello"], **extra}
+    return httpx.post(
+        fake.url + "/v1/embeddings", json=body, headers={"Authorization": f"Bearer {key}"}
+    ).status_code
+
+def test_default_is_strict(jina_fake, jina_api_key):
+    assert post(jina_fake, jina_api_key, colour="blue") == 422
+    assert post(jina_fake, jina_api_key, model="jina-embeddings-v9") == 400
+
+@pytest.mark.jina_fake_lenient
+def test_marked_is_lenient(jina_fake, jina_api_key):
+    assert post(jina_fake, jina_api_key, colour="blue") == 200
+    assert post(jina_fake, jina_api_key, model="jina-embeddings-v9") == 200
+
+def test_strict_again_after_the_marked_test(jina_fake, jina_api_key):
+    assert post(jina_fake, jina_api_key, colour="blue") == 422
+"""
+
+
+def test_jina_fake_is_strict_unless_a_test_asks_for_lenient(pytester: pytest.Pytester) -> None:
+    """The session fake is strict; the marker relaxes one test and is undone after it."""
+    pytester.makepyfile(_LENIENCY_TESTS)
+    result = pytester.runpytest_subprocess("--weaviate-backend=process")
+    result.assert_outcomes(passed=3)
+
+
+def test_lenient_option_relaxes_the_whole_session(pytester: pytest.Pytester) -> None:
+    """``--jina-fake-lenient`` makes every test's fake lenient (the strict checks then fail)."""
+    pytester.makepyfile(_LENIENCY_TESTS)
+    result = pytester.runpytest_subprocess("--weaviate-backend=process", "--jina-fake-lenient")
+    result.assert_outcomes(passed=1, failed=2)
 
 
 def test_live_fixture_is_skipped_with_a_reason(pytester: pytest.Pytester) -> None:

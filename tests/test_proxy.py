@@ -162,7 +162,7 @@ def test_env_routes_a_process_through_the_proxy(proxy: JinaProxy) -> None:
     assert env["NO_PROXY"] == env["no_proxy"] == "127.0.0.1,localhost"
     pem = Path(env["SSL_CERT_FILE"]).read_text()
     assert pem.startswith("-----BEGIN CERTIFICATE-----")
-    assert env["SSL_CERT_FILE"] == proxy.ca_bundle_path
+    assert env["SSL_CERT_FILE"] == env["REQUESTS_CA_BUNDLE"] == proxy.ca_bundle_path
 
 
 def test_a_child_process_reaches_the_fake_with_env_alone(fake: FakeJina, proxy: JinaProxy) -> None:
@@ -184,6 +184,52 @@ def test_a_child_process_reaches_the_fake_with_env_alone(fake: FakeJina, proxy: 
     )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["data"][0]["embedding"] == fake.embed(TEXTS, dimensions=64)[0]
+
+
+_REQUESTS_CLIENT = (
+    # What LangChain's JinaEmbeddings and LlamaIndex's sync JinaEmbedding do: a requests
+    # Session with a bearer header, posting to the hard-coded https://api.jina.ai.
+    "import json, requests\n"
+    "session = requests.Session()\n"
+    "session.headers.update({{'Authorization': 'Bearer {key}', 'Accept-Encoding': 'identity'}})\n"
+    "try:\n"
+    "    r = session.post('{url}/v1/embeddings', json={body!r}, timeout=20)\n"
+    "    print(json.dumps(r.json()))\n"
+    "except requests.exceptions.SSLError as exc:\n"
+    "    print(json.dumps({{'ssl_error': str(exc)}}))\n"
+)
+
+
+def _run_requests_client(env: dict[str, str]) -> dict[str, object]:
+    code = _REQUESTS_CLIENT.format(key=KEY, url=JINA, body=BODY)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60,
+        check=False,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    result: dict[str, object] = json.loads(out.stdout)
+    return result
+
+
+def test_a_requests_client_trusts_the_test_ca_with_env_alone(
+    fake: FakeJina, proxy: JinaProxy
+) -> None:
+    """A ``requests`` client (LangChain's, LlamaIndex's sync) trusts the CA from ``env()``.
+
+    ``requests`` ignores ``SSL_CERT_FILE``; ``REQUESTS_CA_BUNDLE`` is what it reads. Without that one variable the same client fails TLS, which shows it is what matters.
+    """
+    inherited = {
+        k: v for k, v in os.environ.items() if k not in {"REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"}
+    }
+    env = {**inherited, **proxy.env()}
+    assert env["REQUESTS_CA_BUNDLE"] == proxy.ca_bundle_path
+    answer = _run_requests_client(env)
+    assert answer["data"] == [
+        {"object": "embedding", "index": 0, "embedding": fake.embed(TEXTS, dimensions=64)[0]}
+    ]
+    assert fake.requests[-1].headers["host"] == "api.jina.ai"
+    without = {k: v for k, v in env.items() if k != "REQUESTS_CA_BUNDLE"}
+    assert "ssl_error" in _run_requests_client(without)
 
 
 def test_an_unstarted_fake_is_served_too() -> None:

@@ -21,6 +21,7 @@ from weaviate_jina_ext import JinaConfigure
 from weaviate_jina_ext import _catalogue as catalogue
 from weaviate_jina_ext._import import import_objects
 from weaviate_jina_ext._rules import (
+    extra_fields,
     flag,
     is_int,
     is_number,
@@ -30,6 +31,9 @@ from weaviate_jina_ext._rules import (
     positive_seconds,
     valid_base_url,
     valid_dimensions,
+    valid_input_kind,
+    valid_late_chunking,
+    valid_normalized,
     valid_task,
 )
 from weaviate_jina_ext.testing import RateLimit
@@ -341,3 +345,47 @@ BOOL_AS_INT = [
 def test_bools_are_not_ints_and_ints_are_not_bools(act: Callable[[], object], says: str) -> None:
     """Every int parameter refuses True/False and every flag refuses 1, naming the parameter."""
     assert says in _message(act, wje.JinaConfigError)
+
+
+# --------------------------------------------------------------------------- model options
+
+
+def test_late_chunking_rule_follows_the_catalogue() -> None:
+    """``late_chunking`` passes for models whose schema has it, else names the fix."""
+    v3, code = wje.get_model("jina-embeddings-v3"), wje.get_model("jina-code-embeddings-1.5b")
+    assert valid_late_chunking(True, v3) is True
+    assert valid_late_chunking(None, code) is None
+    assert valid_late_chunking(True, None) is True  # unknown models are not judged
+    with pytest.raises(wje.JinaConfigError, match=r"late_chunking=True .* leave late_chunking"):
+        valid_late_chunking(True, code)
+    with pytest.raises(wje.JinaConfigError, match="True, False or None"):
+        valid_late_chunking(1, v3)
+
+
+def test_normalized_rule_refuses_v4_and_code_models() -> None:
+    """v4 and the code models have no ``normalized`` field; v3 and CLIP do."""
+    assert valid_normalized(False, wje.get_model("jina-clip-v1")) is False
+    for name in ("jina-embeddings-v4", "jina-code-embeddings-0.5b"):
+        with pytest.raises(wje.JinaConfigError, match="no normalized field"):
+            valid_normalized(True, wje.get_model(name))
+
+
+def test_input_kind_rule_names_models_that_take_the_input() -> None:
+    """An image for a text model is refused, naming multimodal models to use instead."""
+    assert valid_input_kind("pdf", wje.get_model("jina-embeddings-v4")) == "pdf"
+    assert valid_input_kind("audio", None) == "audio"
+    with pytest.raises(
+        wje.JinaConfigError, match=r"takes text inputs, not image; .*jina-embeddings-v4"
+    ):
+        valid_input_kind("image", wje.get_model("jina-embeddings-v3"))
+    with pytest.raises(wje.JinaConfigError, match="jina-embeddings-v5-omni"):
+        valid_input_kind("video", wje.get_model("jina-embeddings-v4"))
+
+
+def test_extra_fields_lists_what_the_model_refuses_in_order() -> None:
+    """Fields outside a model's schema, in the order the body has them."""
+    v2 = wje.get_model("jina-embeddings-v2-base-en")
+    body = ["model", "task", "input", "return_multivector", "truncate", "colour"]
+    assert extra_fields(body, v2, "embeddings") == ["task", "return_multivector", "colour"]
+    reranker = wje.get_model("jina-reranker-v3")
+    assert extra_fields(["model", "query", "documents", "task"], reranker, "rerank") == ["task"]

@@ -173,6 +173,22 @@ def test_haystack_surfaces_the_fake_error_detail(fake: FakeJina) -> None:
         embedder.run(text="x")
 
 
+def test_haystack_task_on_a_v2_model_fails_offline_as_it_would_online(fake: FakeJina) -> None:
+    """A ``task`` for a v2 model is refused here as the real API refuses it.
+
+    infiniflow/ragflow#11614 (2025-11-30): ``task`` on ``jina-embeddings-v2-base-en`` is a
+    422 ``extra_forbidden``; Haystack raises with the answer's ``detail``.
+    """
+    embedder = JinaTextEmbedder(
+        api_key=Secret.from_token(KEY),
+        model="jina-embeddings-v2-base-en",
+        task="retrieval.query",
+        base_url=fake.url + _wire.EMBEDDINGS_PATH,
+    )
+    with pytest.raises(RuntimeError, match=r"-> task' Extra inputs are not permitted"):
+        embedder.run(text="x")
+
+
 def test_haystack_with_its_default_url_through_the_proxy(
     fake: FakeJina, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,6 +7,11 @@ request arrives. The table says what a model accepts; the rules that turn an arg
 an accepted value or an error live in :mod:`weaviate_jina_ext._rules`, and take the entry
 looked up here (callers look a model up once per call).
 
+Each row names its sources and their date (``source``, ``source_date``): Jina's per-model
+request schemas (its API guide for LLMs, 2026), its published request schemas (2025-04),
+model pages, and the API's answers seen live in public issue threads. Where sources
+disagree, the newest wins and the row says so.
+
 Unknown model names are allowed (Jina ships new models often); callers get a
 ``UnknownModelWarning`` saying validation was skipped.
 """
@@ -30,6 +35,8 @@ __all__ = [
     "MODULE_RERANKER",
     "MODULE_TEXT2MULTIVEC",
     "MODULE_TEXT2VEC",
+    "Endpoint",
+    "InputKind",
     "JinaModelInfo",
     "ModelKind",
     "UnknownModelWarning",
@@ -54,9 +61,39 @@ class UnknownModelWarning(UserWarning):
     """A model name the catalogue does not know: it was passed on without validation."""
 
 
+#: A request's endpoint, as the catalogue names it (``/v1/embeddings``, ``/v1/multi-vector``,
+#: ``/v1/rerank``).
+Endpoint = Literal["embeddings", "multi-vector", "rerank"]
+
+#: What an input can be, by the kinds of input objects the API takes.
+InputKind = Literal["text", "image", "pdf", "audio", "video"]
+
+_TEXT: frozenset[InputKind] = frozenset({"text"})
+_TEXT_IMAGE: frozenset[InputKind] = frozenset({"text", "image"})
+
+# Body fields every embedding model takes on /v1/embeddings. ``encoding_type`` is an alias of
+# ``embedding_type`` in Jina's request schema. ``encoding_format`` (OpenAI's name, sent by the
+# OpenAI client on every call) is accepted: the API refused it on jina-embeddings-v3 in
+# 2025-03 and 2025-09 (1Panel-dev/MaxKB#2639, QuantumNous/new-api#1941), but in 2026 Jina's
+# own integrations (alibaba/zvec#156, 2026-02-22) and others (volcengine/OpenViking, 2026-03)
+# embed v5 and code models through the OpenAI client; the newest evidence wins.
+# ``dimensions`` is listed for every model so that the dimensions rule, not the field check,
+# judges it (a model with a fixed output refuses any value there).
+_EMBEDDING_FIELDS = frozenset(
+    {"model", "input", "embedding_type", "encoding_type", "encoding_format", "dimensions",
+     "truncate"}
+)  # fmt: skip
+# /v1/multi-vector (jinaai-api-schemas 0.0.89 ``multi_embeddings``): no task, no truncate.
+_MULTI_VECTOR_FIELDS = frozenset(
+    {"model", "input", "input_type", "embedding_type", "encoding_type", "dimensions"}
+)
+# /v1/rerank (Jina's API guide v14, 2026: the same fields for every reranker).
+_RERANK_FIELDS = frozenset({"model", "query", "documents", "top_n", "return_documents"})
+
+
 @dataclass(frozen=True, slots=True)
 class JinaModelInfo:
-    """What one Jina model produces and accepts.
+    """What one Jina model produces and accepts, with where each fact comes from.
 
     Attributes:
         name: The model id sent to the API.
@@ -64,16 +101,27 @@ class JinaModelInfo:
         default_dimensions: Output length when ``dimensions`` is not sent (per token for
             multi-vector models); ``None`` for rerankers.
         min_dimensions: Smallest ``dimensions`` accepted (Matryoshka truncation), or
-            ``None`` when the output length is fixed.
-        max_dimensions: Largest ``dimensions`` accepted, or ``None`` when fixed.
+            ``None`` when the model takes no range.
+        max_dimensions: Largest ``dimensions`` accepted, or ``None`` when it takes no range.
         dimension_choices: The only ``dimensions`` values accepted when the model takes a
-            short list rather than a range (ColBERT v2), else empty.
+            short list rather than a range (ColBERT v2; ``jina-clip-v1`` takes exactly its
+            own 768), else empty.
         max_tokens: Longest input in tokens.
-        max_inputs: Most inputs in one API request.
-        tasks: ``task`` values the model accepts; empty when it takes none.
+        max_inputs: Most inputs (or rerank documents) in one API request.
+        tasks: ``task`` values the model accepts; empty when it takes none (the API then
+            refuses the field).
         modules: Weaviate modules that can serve the model.
-        weaviate_sends_task: Whether Weaviate's module sends ``task``/``normalized`` for
-            this model (it does only when the name contains ``v3`` or ``clip``).
+        inputs: What an input may be: ``"text"``, and for multimodal models ``"image"``,
+            ``"pdf"``, ``"audio"``, ``"video"`` objects.
+        takes_normalized: Whether the request schema has ``normalized`` (v4 and the code
+            models have none: the API refuses the field).
+        takes_late_chunking: Whether the request schema has ``late_chunking``.
+        takes_multivector: Whether the model answers ``return_multivector`` (v4 only).
+        matryoshka: The truncation sizes the model was trained for, as its source lists them
+            (the API truncates to any size in the accepted range); empty when none.
+        source: Where the row's facts come from.
+        source_date: Date of the newest source the row follows (``YYYY-MM-DD``, or ``YYYY``
+            when the source carries only a year).
     """
 
     name: str
@@ -86,6 +134,13 @@ class JinaModelInfo:
     max_inputs: int
     tasks: tuple[str, ...]
     modules: frozenset[str]
+    inputs: frozenset[InputKind] = _TEXT
+    takes_normalized: bool = False
+    takes_late_chunking: bool = False
+    takes_multivector: bool = False
+    matryoshka: tuple[int, ...] = ()
+    source: str = ""
+    source_date: str = ""
 
     @property
     def weaviate_sends_task(self) -> bool:
@@ -98,6 +153,34 @@ class JinaModelInfo:
     def takes_dimensions(self) -> bool:
         """Whether ``dimensions`` may be set at all."""
         return self.min_dimensions is not None or bool(self.dimension_choices)
+
+    @property
+    def takes_task(self) -> bool:
+        """Whether the model accepts a ``task`` field at all."""
+        return bool(self.tasks)
+
+    def takes_input(self, kind: InputKind) -> bool:
+        """Whether an input of ``kind`` (``"image"``, ``"pdf"``, ...) may be sent to the model."""
+        return kind in self.inputs
+
+    def body_fields(self, endpoint: Endpoint) -> frozenset[str]:
+        """The request body fields the API accepts for this model on ``endpoint``.
+
+        The API validates each model's request against its own schema and refuses any other
+        field (422 ``extra_forbidden``); the set follows the per-model schemas of Jina's API
+        guide (2026) and, for v2 models, the refusals seen live (infiniflow/ragflow#11614).
+        """
+        if endpoint == "rerank":
+            return _RERANK_FIELDS
+        if endpoint == "multi-vector":
+            return _MULTI_VECTOR_FIELDS
+        optional = {
+            "task": self.takes_task,
+            "normalized": self.takes_normalized,
+            "late_chunking": self.takes_late_chunking,
+            "return_multivector": self.takes_multivector,
+        }
+        return _EMBEDDING_FIELDS | {name for name, taken in optional.items() if taken}
 
     def allowed_dimensions_text(self) -> str:
         """Describe the accepted ``dimensions`` for an error message."""
@@ -139,6 +222,23 @@ _V5_TASKS = (
     "classification",
     "clustering",
 )
+_CODE_TASKS = tuple(
+    f"{task}.{side}"
+    for task in ("nl2code", "code2code", "code2nl", "code2completion", "qa")
+    for side in ("query", "passage")
+)
+
+# Sources, named once; a row's ``source`` joins those it follows. Dates are the sources' own.
+_GUIDE = "Jina API guide for LLMs v14 (jina-ai/meta-prompt, 2026): per-model request schemas"
+_GUIDE_DATE = "2026"
+_SCHEMAS = "jinaai-api-schemas 0.0.89 (PyPI, 2025-04)"
+_V2_LIVE = (
+    "infiniflow/ragflow#11614 (2025-11-30): the API refuses task and return_multivector for "
+    "v2 models and accepts truncate"
+)
+_V2_NORMALIZED = "Weaviate sent normalized to its default v2 model until 1.31.6 (2025-07)"
+_V4_CAP = "langgenius/dify-official-plugins#1997 (2025-11-04): at most 512 inputs for v4"
+_MATRYOSHKA_V5 = (32, 64, 128, 256, 512, 768, 1024)
 
 
 def _text(
@@ -148,66 +248,155 @@ def _text(
     *,
     mrl: tuple[int, int] | None = None,
     tasks: tuple[str, ...] = (),
-    max_inputs: int = 2048,
+    max_inputs: int = 2048,  # refly-ai/refly#831 (2025-05-04): 2048 inputs per request
     modules: frozenset[str] = frozenset({MODULE_TEXT2VEC}),
+    kind: ModelKind = "text-embedding",
+    inputs: frozenset[InputKind] = _TEXT,
+    normalized: bool = False,
+    late_chunking: bool = False,
+    matryoshka: tuple[int, ...] = (),
+    source: str,
+    source_date: str,
 ) -> JinaModelInfo:
     return JinaModelInfo(
-        name=name, kind="text-embedding", default_dimensions=dims,
+        name=name, kind=kind, default_dimensions=dims,
         min_dimensions=mrl[0] if mrl else None, max_dimensions=mrl[1] if mrl else None,
         dimension_choices=(), max_tokens=max_tokens, max_inputs=max_inputs, tasks=tasks,
-        modules=modules,
+        modules=modules, inputs=inputs, takes_normalized=normalized,
+        takes_late_chunking=late_chunking, matryoshka=matryoshka, source=source,
+        source_date=source_date,
     )  # fmt: skip
 
 
-def _reranker(name: str, max_tokens: int) -> JinaModelInfo:
+def _v2(name: str, dims: int, source: str = _SCHEMAS) -> JinaModelInfo:
+    return _text(
+        name, dims, normalized=True, source=f"{source}; {_V2_LIVE}; {_V2_NORMALIZED}",
+        source_date="2025-11-30",
+    )  # fmt: skip
+
+
+def _reranker(
+    name: str, max_tokens: int, *, inputs: frozenset[InputKind] = _TEXT, source: str = _GUIDE
+) -> JinaModelInfo:
     return JinaModelInfo(
         name=name, kind="reranker", default_dimensions=None, min_dimensions=None,
         max_dimensions=None, dimension_choices=(), max_tokens=max_tokens, max_inputs=2048,
-        tasks=(), modules=frozenset({MODULE_RERANKER}),
+        tasks=(), modules=frozenset({MODULE_RERANKER}), inputs=inputs, source=source,
+        source_date=_GUIDE_DATE if source == _GUIDE else "2025-04",
     )  # fmt: skip
 
 
+_OMNI_SOURCE = (
+    "jina.ai model pages and arXiv 2605.08384 (released 2026-05-07): text, image, audio, "
+    "video and PDF inputs, v5 tasks; no request schema published: fields assumed as "
+    "v5-text's, without late_chunking"
+)
+_CODE_SOURCE = (
+    f"{_GUIDE} (no normalized, no late_chunking); model pages / Hugging Face cards "
+    "(output size, Matryoshka range, 32K context)"
+)
+
 _ENTRIES: tuple[JinaModelInfo, ...] = (
-    _text("jina-embeddings-v2-base-en", 768),
-    _text("jina-embeddings-v2-small-en", 512),
-    _text("jina-embeddings-v2-base-de", 768),
-    _text("jina-embeddings-v2-base-es", 768),
-    _text("jina-embeddings-v2-base-zh", 768),
-    _text("jina-embeddings-v2-base-code", 768),
-    _text("jina-embeddings-v3", 1024, mrl=(32, 1024), tasks=_V3_TASKS),
+    _v2("jina-embeddings-v2-base-en", 768),
+    _v2("jina-embeddings-v2-small-en", 512, "widely used model id (not in the 2025-04 schemas)"),
+    _v2("jina-embeddings-v2-base-de", 768),
+    _v2("jina-embeddings-v2-base-es", 768),
+    _v2("jina-embeddings-v2-base-zh", 768),
+    _v2("jina-embeddings-v2-base-code", 768),
     _text(
-        "jina-embeddings-v4", 2048, 32768, mrl=(128, 2048), tasks=_V4_TASKS, max_inputs=512,
-        modules=frozenset({MODULE_TEXT2VEC, MODULE_MULTI2VEC, MODULE_MULTI2MULTIVEC}),
+        "jina-embeddings-v3", 1024, mrl=(32, 1024), tasks=_V3_TASKS, normalized=True,
+        late_chunking=True, matryoshka=_MATRYOSHKA_V5,
+        source=f"{_GUIDE}; v3 release post (2024-09-18)", source_date=_GUIDE_DATE,
     ),
-    _text("jina-embeddings-v5-text-small", 1024, 32768, mrl=(32, 1024), tasks=_V5_TASKS),
-    _text("jina-embeddings-v5-text-nano", 768, 8192, mrl=(32, 768), tasks=_V5_TASKS),
+    JinaModelInfo(
+        name="jina-embeddings-v4", kind="text-embedding", default_dimensions=2048,
+        min_dimensions=128, max_dimensions=2048, dimension_choices=(), max_tokens=32768,
+        max_inputs=512, tasks=_V4_TASKS,
+        modules=frozenset({MODULE_TEXT2VEC, MODULE_MULTI2VEC, MODULE_MULTI2MULTIVEC}),
+        inputs=frozenset({"text", "image", "pdf"}), takes_normalized=False,
+        takes_late_chunking=True, takes_multivector=True,
+        matryoshka=(128, 256, 512, 1024, 2048),
+        source=(
+            f"{_GUIDE} (no normalized); Hugging Face card jinaai/jina-embeddings-v4 "
+            f"(Matryoshka 128, 256, 512, 1024, 2048); {_V4_CAP}"
+        ),
+        source_date=_GUIDE_DATE,
+    ),
+    _text(
+        "jina-embeddings-v5-text-small", 1024, 32768, mrl=(32, 1024), tasks=_V5_TASKS,
+        normalized=True, late_chunking=True, matryoshka=_MATRYOSHKA_V5,
+        source=f"{_GUIDE}; model page (released 2026-02-18)", source_date=_GUIDE_DATE,
+    ),
+    _text(
+        "jina-embeddings-v5-text-nano", 768, 8192, mrl=(32, 768), tasks=_V5_TASKS,
+        normalized=True, late_chunking=True, matryoshka=_MATRYOSHKA_V5[:-1],
+        source=(
+            f"{_GUIDE} (8192 tokens; the release post says 32K); model page (released "
+            "2026-02-18)"
+        ),
+        source_date=_GUIDE_DATE,
+    ),
+    _text(
+        "jina-embeddings-v5-omni-small", 1024, 32768, mrl=(32, 1024), tasks=_V5_TASKS,
+        kind="multimodal-embedding", inputs=frozenset({"text", "image", "pdf", "audio", "video"}),
+        modules=frozenset({MODULE_TEXT2VEC, MODULE_MULTI2VEC}), normalized=True,
+        matryoshka=_MATRYOSHKA_V5, source=_OMNI_SOURCE, source_date="2026-05-07",
+    ),
+    _text(
+        "jina-embeddings-v5-omni-nano", 768, 8192, mrl=(32, 768), tasks=_V5_TASKS,
+        kind="multimodal-embedding", inputs=frozenset({"text", "image", "pdf", "audio", "video"}),
+        modules=frozenset({MODULE_TEXT2VEC, MODULE_MULTI2VEC}), normalized=True,
+        matryoshka=_MATRYOSHKA_V5[:-1], source=_OMNI_SOURCE, source_date="2026-05-07",
+    ),
+    _text(
+        "jina-code-embeddings-0.5b", 896, 32768, mrl=(64, 896), tasks=_CODE_TASKS,
+        source=_CODE_SOURCE, source_date=_GUIDE_DATE,
+    ),
+    _text(
+        "jina-code-embeddings-1.5b", 1536, 32768, mrl=(128, 1536), tasks=_CODE_TASKS,
+        source=_CODE_SOURCE, source_date=_GUIDE_DATE,
+    ),
     JinaModelInfo(
         name="jina-clip-v1", kind="multimodal-embedding", default_dimensions=768,
-        min_dimensions=None, max_dimensions=None, dimension_choices=(), max_tokens=8192,
+        min_dimensions=None, max_dimensions=None, dimension_choices=(768,), max_tokens=8192,
         max_inputs=2048, tasks=_V3_TASKS, modules=frozenset({MODULE_MULTI2VEC}),
+        inputs=_TEXT_IMAGE, takes_normalized=True,
+        source=(
+            f"{_SCHEMAS}; Weaviate multi2vec-jinaai (1.39) requires dimensions == 768 and "
+            "sends normalized with CLIP queries"
+        ),
+        source_date="2026-08-20",
     ),
     JinaModelInfo(
         name="jina-clip-v2", kind="multimodal-embedding", default_dimensions=1024,
         min_dimensions=64, max_dimensions=1024, dimension_choices=(), max_tokens=8192,
         max_inputs=2048, tasks=_V3_TASKS, modules=frozenset({MODULE_MULTI2VEC}),
+        inputs=_TEXT_IMAGE, takes_normalized=True, takes_late_chunking=True,
+        matryoshka=(64, 128, 256, 512, 768, 1024),
+        source=f"{_GUIDE} (one schema with jina-embeddings-v3); clip-v2 release post",
+        source_date=_GUIDE_DATE,
     ),
     JinaModelInfo(
         name="jina-colbert-v2", kind="multi-vector", default_dimensions=128,
         min_dimensions=None, max_dimensions=None, dimension_choices=(64, 96, 128),
         max_tokens=8192, max_inputs=2048, tasks=(),
         modules=frozenset({MODULE_TEXT2MULTIVEC, MODULE_RERANKER}),
+        source=f"{_SCHEMAS} (multi-vector: dimensions 64, 96 or 128); {_GUIDE} (reranker)",
+        source_date=_GUIDE_DATE,
     ),
     JinaModelInfo(
         name="jina-colbert-v1-en", kind="multi-vector", default_dimensions=128,
         min_dimensions=None, max_dimensions=None, dimension_choices=(), max_tokens=8192,
         max_inputs=2048, tasks=(), modules=frozenset({MODULE_TEXT2MULTIVEC, MODULE_RERANKER}),
+        source=_SCHEMAS, source_date="2025-04",
     ),
+    _reranker("jina-reranker-v3.5", 131072),
     _reranker("jina-reranker-v3", 131072),
-    _reranker("jina-reranker-m0", 10240),
+    _reranker("jina-reranker-m0", 10240, inputs=_TEXT_IMAGE),
     _reranker("jina-reranker-v2-base-multilingual", 1024),
-    _reranker("jina-reranker-v1-base-en", 8192),
-    _reranker("jina-reranker-v1-tiny-en", 8192),
-    _reranker("jina-reranker-v1-turbo-en", 8192),
+    _reranker("jina-reranker-v1-base-en", 8192, source=_SCHEMAS),
+    _reranker("jina-reranker-v1-tiny-en", 8192, source=_SCHEMAS),
+    _reranker("jina-reranker-v1-turbo-en", 8192, source=_SCHEMAS),
 )  # fmt: skip
 
 _MODELS: Mapping[str, JinaModelInfo] = MappingProxyType({m.name: m for m in _ENTRIES})

@@ -98,7 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY",
         help="accepted Bearer key (repeatable); without it any non-empty key is accepted",
     )
-    fake.add_argument("--strict", action="store_true", help="reject unknown fields and models")
+    fake.add_argument(
+        "--lenient",
+        action="store_true",
+        help="ignore body fields outside a model's schema and serve unknown models "
+        "(the real API, and this server by default, refuse both)",
+    )
+    fake.add_argument("--strict", action="store_true", help="the default; kept for old scripts")
     fake.add_argument(
         "--latency-ms", type=_non_negative, default=0.0, help="milliseconds added to each request"
     )
@@ -157,7 +163,7 @@ def _cmd_fake_jina(args: argparse.Namespace) -> int:
             api_keys=args.api_keys,
             faults=faults,
             rate_limit=limits,
-            strict=args.strict,
+            strict=not args.lenient,
         ) as fake:
             sys.stdout.write(f"{fake.url}\n")
             sys.stdout.flush()

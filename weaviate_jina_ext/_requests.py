@@ -28,7 +28,9 @@ from weaviate_jina_ext._rules import (
     optional_flag,
     optional_positive_int,
     valid_dimensions,
+    valid_late_chunking,
     valid_model_name,
+    valid_normalized,
     valid_task,
 )
 from weaviate_jina_ext._wire import (
@@ -127,8 +129,8 @@ class _RequestPlanner:
         items = _check_texts(texts, "texts")
         resolved_task = valid_task(_resolve_task(info, task), info)
         valid_dimensions(dimensions, info)
-        optional_flag("normalized", normalized, none_means=_NOT_SENT)
-        optional_flag("late_chunking", late_chunking, none_means=_NOT_SENT)
+        valid_normalized(normalized, info)  # v4 and the code models have no such field
+        valid_late_chunking(late_chunking, info)
         optional_flag("truncate", truncate, none_means=_NOT_SENT)
         base: dict[str, Any] = {"model": model, "embedding_type": "float"}
         optional = {

@@ -29,11 +29,13 @@ from weaviate_jina_ext._exceptions import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import TypeGuard
 
-    from weaviate_jina_ext._catalogue import JinaModelInfo
+    from weaviate_jina_ext._catalogue import Endpoint, InputKind, JinaModelInfo
 
 __all__ = [
+    "extra_fields",
     "flag",
     "is_int",
     "is_number",
@@ -45,7 +47,10 @@ __all__ = [
     "positive_seconds",
     "valid_base_url",
     "valid_dimensions",
+    "valid_input_kind",
+    "valid_late_chunking",
     "valid_model_name",
+    "valid_normalized",
     "valid_task",
 ]
 
@@ -282,3 +287,77 @@ def valid_task(task: object, info: JinaModelInfo | None) -> str | None:
         msg = f"task={task!r} is not valid for {info.name!r}; allowed: {', '.join(info.tasks)}"
         raise InvalidTaskError(msg)
     return task
+
+
+def extra_fields(fields: Iterable[str], info: JinaModelInfo, endpoint: Endpoint) -> list[str]:
+    """The body fields, of ``fields``, that the API refuses for the model on ``endpoint``.
+
+    The API checks each model's request against that model's own schema and refuses every
+    field outside it (``task`` for a v2 model, ``normalized`` for v4); the schema is the
+    catalogue's (:meth:`~weaviate_jina_ext.JinaModelInfo.body_fields`). Order is kept.
+    """
+    accepted = info.body_fields(endpoint)
+    return [name for name in fields if name not in accepted]
+
+
+def _model_option(name: str, value: object, info: JinaModelInfo | None, taken: bool) -> bool | None:
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        msg = f"{name}={value!r} must be True, False or None (None: not sent)"
+        raise JinaConfigError(msg)
+    if info is not None and not taken:
+        msg = (
+            f"{name}={value!r} is not accepted by {info.name!r}: its request schema has no "
+            f"{name} field (the API answers 422); leave {name} unset"
+        )
+        raise JinaConfigError(msg)
+    return value
+
+
+def valid_late_chunking(value: object, info: JinaModelInfo | None) -> bool | None:
+    """Return ``late_chunking`` if the model takes the field, else raise; ``None`` passes.
+
+    Unknown models (``info`` is ``None``) are not checked.
+
+    Raises:
+        JinaConfigError: Not a bool, or the model's request schema has no ``late_chunking``.
+    """
+    return _model_option(
+        "late_chunking", value, info, info is not None and info.takes_late_chunking
+    )
+
+
+def valid_normalized(value: object, info: JinaModelInfo | None) -> bool | None:
+    """Return ``normalized`` if the model takes the field, else raise; ``None`` passes.
+
+    jina-embeddings-v4 and the code models have no ``normalized`` in their request schema.
+
+    Raises:
+        JinaConfigError: Not a bool, or the model's request schema has no ``normalized``.
+    """
+    return _model_option("normalized", value, info, info is not None and info.takes_normalized)
+
+
+def valid_input_kind(kind: InputKind, info: JinaModelInfo | None) -> InputKind:
+    """Return ``kind`` if the model takes inputs of that kind, else raise.
+
+    Unknown models are not checked.
+
+    Raises:
+        JinaConfigError: The model does not embed that kind of input (an image sent to a
+            text model); the message names the kinds it takes and a model that takes ``kind``.
+    """
+    if info is None or info.takes_input(kind):
+        return kind
+    from weaviate_jina_ext._catalogue import list_models  # noqa: PLC0415 - it imports _rules
+
+    reranks = info.kind == "reranker"
+    takers = [
+        m.name for m in list_models() if m.takes_input(kind) and (m.kind == "reranker") == reranks
+    ]
+    msg = (
+        f"{info.name!r} takes {', '.join(sorted(info.inputs))} inputs, not {kind}; use a model "
+        f"that does, such as {', '.join(takers[:3]) or 'none known'}"
+    )
+    raise JinaConfigError(msg)

@@ -26,6 +26,10 @@ Weaviate is started with ``HTTPS_PROXY``/``SSL_CERT_FILE`` of a :class:`JinaProx
 collections configured *without* ``base_url`` (and the reranker, which cannot be
 redirected) reach the fake too. With ``--jina-live`` and a key in ``JINAAI_APIKEY``, the real
 Jina API is used instead.
+
+The fake is strict like the real API (unknown body fields are 422, unknown models 400). A
+test that wants the lenient fake says so: ``@pytest.mark.jina_fake_lenient`` (that test
+only), ``with jina_fake.lenient():`` (a block), or ``--jina-fake-lenient`` (the session).
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ if TYPE_CHECKING:
     from weaviate_jina_ext.testing._proxy import JinaProxy
     from weaviate_jina_ext.testing._weaviate import WeaviateCluster, WeaviateInstance
 
-__all__ = ["pytest_addoption", "pytest_runtest_makereport"]
+__all__ = ["pytest_addoption", "pytest_configure", "pytest_runtest_makereport"]
 
 # Kept literal so that loading the plugin imports nothing; a test checks they match the
 # launcher's ``BACKENDS``.
@@ -86,6 +90,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ),
     )
     group.addoption(
+        "--jina-fake-lenient",
+        action="store_true",
+        default=False,
+        help=(
+            "make the local Jina fake lenient for the session: body fields outside a model's "
+            "schema are ignored and unknown models served (the real API refuses both). "
+            "One test: @pytest.mark.jina_fake_lenient."
+        ),
+    )
+    group.addoption(
         "--weaviate-jina-routing",
         choices=_ROUTINGS,
         default="base_url",
@@ -94,6 +108,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             "base_url=jina_base_url) or 'transparent' (Weaviate runs behind a local HTTPS "
             "proxy that answers for api.jina.ai). Default: base_url."
         ),
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``jina_fake_lenient`` marker."""
+    config.addinivalue_line(
+        "markers",
+        "jina_fake_lenient: serve this test from a lenient jina_fake (unknown body fields "
+        "ignored, unknown models served) instead of the strict default",
     )
 
 
@@ -137,8 +160,11 @@ def jina_endpoint(weaviate_jina_backend: str) -> JinaEndpoint:
 
 
 @pytest.fixture(scope="session")
-def jina_fake(jina_endpoint: JinaEndpoint) -> Iterator[FakeJina]:
+def jina_fake(jina_endpoint: JinaEndpoint, pytestconfig: pytest.Config) -> Iterator[FakeJina]:
     """A running Jina-compatible server for the session (accepts :data:`FAKE_JINA_KEY`).
+
+    Strict like the real API unless ``--jina-fake-lenient`` is given (one test:
+    ``@pytest.mark.jina_fake_lenient``).
 
     Call ``jina_fake.clear()`` at the start of a test that inspects ``jina_fake.requests``.
     It listens where Weaviate can reach it (all interfaces for a container); give Weaviate
@@ -146,8 +172,20 @@ def jina_fake(jina_endpoint: JinaEndpoint) -> Iterator[FakeJina]:
     """
     from weaviate_jina_ext.testing._fake import FakeJina  # noqa: PLC0415
 
-    with FakeJina(host=jina_endpoint.bind_host, api_keys=[FAKE_JINA_KEY]) as fake:
+    strict = not pytestconfig.getoption("--jina-fake-lenient")
+    with FakeJina(host=jina_endpoint.bind_host, api_keys=[FAKE_JINA_KEY], strict=strict) as fake:
         yield fake
+
+
+@pytest.fixture(autouse=True)
+def _jina_fake_lenient_marker(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Make ``jina_fake`` lenient for a test marked ``jina_fake_lenient``."""
+    if request.node.get_closest_marker("jina_fake_lenient") is None:
+        yield
+        return
+    fake: FakeJina = request.getfixturevalue("jina_fake")
+    with fake.lenient():
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,8 @@ calls ``https://api.jina.ai/v1/rerank`` unconditionally, and several Jina integr
 hard-code the endpoint. :class:`JinaProxy` lets such a process run offline unchanged. Start
 it with :meth:`JinaProxy.env` in its environment: it then sends ``CONNECT api.jina.ai:443``
 to this proxy, which terminates TLS with a certificate for ``api.jina.ai`` issued by a
-throwaway CA (made with ``trustme`` and trusted through ``SSL_CERT_FILE``) and serves the
-fake API over that stream.
+throwaway CA (made with ``trustme`` and trusted through ``SSL_CERT_FILE`` and, for
+``requests``, ``REQUESTS_CA_BUNDLE``) and serves the fake API over that stream.
 
 Nothing ever leaves the machine: a ``CONNECT`` to any other host or port, and a plain-HTTP
 proxy request for any other host, is refused with 403; no request is forwarded anywhere.
@@ -216,13 +216,16 @@ class JinaProxy:
 
         ``HTTPS_PROXY``/``https_proxy`` name the proxy, ``SSL_CERT_FILE`` makes Go, OpenSSL,
         httpx and most runtimes trust the throwaway CA (for Go it *replaces* the system
-        roots, which is harmless since nothing else is reachable), and
-        ``NO_PROXY``/``no_proxy`` keep loopback traffic direct.
+        roots, which is harmless since nothing else is reachable), ``REQUESTS_CA_BUNDLE``
+        does the same for ``requests``, which ignores ``SSL_CERT_FILE`` (LangChain's and
+        LlamaIndex's synchronous Jina clients use it), and ``NO_PROXY``/``no_proxy`` keep
+        loopback traffic direct.
         """
         return {
             "HTTPS_PROXY": self.url,
             "https_proxy": self.url,
             "SSL_CERT_FILE": self.ca_bundle_path,
+            "REQUESTS_CA_BUNDLE": self.ca_bundle_path,
             "NO_PROXY": _NO_PROXY,
             "no_proxy": _NO_PROXY,
         }

@@ -9,35 +9,44 @@ by path, checks the key, applies rate limits and faults, parses the body and bui
 answer. Every failure, expected or not, becomes an HTTP answer; nothing is raised to the
 transport.
 
+Strict by default, like the real API: a body field outside the model's request schema is a
+422 ``extra_forbidden`` and an unknown model a 400 ``INPUT_MODEL_NOT_FOUND``. Lenient
+(``strict=False``, or :meth:`FakeJinaApp.lenient` for a while) ignores such fields and serves
+unknown models (768 dimensions by default). ``docs/jina-fidelity.md`` lists what is enforced
+and the sources of each choice.
+
 Status codes. Where the real API's behaviour is unverified, these are the choices made here:
 
 * 401 with ``AUTH_MISSING_API_KEY`` (no ``Authorization``), ``AUTH_INVALID_FORMAT`` (not
   ``Bearer <key>``) or ``AUTH_INVALID_API_KEY`` (a key outside ``api_keys``).
-* 400 with ``INPUT_MODEL_NOT_FOUND`` for a model the catalogue does not know, but only under
-  ``strict=True``. Otherwise unknown models are served (768 dimensions by default), because
-  Jina ships models faster than any catalogue is updated.
-* 422 for every other validation error: missing or ill-typed fields, a task or
-  ``dimensions`` the model does not accept, too many inputs (``max_inputs``), images sent to
-  a text-only model, a model sent to the wrong endpoint, ``top_n <= 0`` and, under
-  ``strict=True``, unknown body fields. An input longer than the model's context (estimated
-  with :func:`weaviate_jina_ext._wire.estimate_tokens`) is a 422 with
-  ``INPUT_TOKEN_LIMIT_EXCEEDED`` unless ``truncate`` is true.
+* 400 with ``INPUT_MODEL_NOT_FOUND`` for a model the catalogue does not know (strict).
+* 422 for every other validation error, in the API's shape (a ``[RID: ...]`` ``detail`` and
+  an ``errors`` list): unknown fields (strict), missing or ill-typed fields, a task or
+  ``dimensions`` the model does not accept, too many inputs for the model, inputs of a kind
+  the model does not embed (images, PDFs, audio, video), a model sent to the wrong endpoint,
+  ``top_n <= 0``. An input longer than the model's context (estimated with
+  :func:`weaviate_jina_ext._wire.estimate_tokens`) is a 422 with ``INPUT_TOKEN_LIMIT_EXCEEDED``
+  unless ``truncate`` is true.
 * 429 from :class:`Faults` or :class:`RateLimit`, always with ``Retry-After``.
 * 404 for an unknown path, 405 for a method other than POST, 413 for a body over 64 MiB.
 
-Every error body is ``{"detail": "<string>", "code": ...}`` (``code`` when one applies), the
-envelope Weaviate and every peer client parse.
+Every error body has a string ``detail`` (and ``code`` when one applies), what Weaviate and
+every peer client parse.
 
 Request fields. The output type may be named ``embedding_type``, ``encoding_type`` or
-``encoding_format`` (OpenAI's name, which OpenAI-compatible clients send); a list of types
-answers a dict keyed by type. ``normalized`` defaults to true (as in Jina's own request
-schema); false returns the truncated vector as is. ``return_multivector`` (v4 only) answers
-one 128-dimension vector per word in ``embeddings`` and ignores ``dimensions``. Images count
-1,000 tokens each. ``/v1/multi-vector`` caps ``input_type: query`` at 32 tokens.
+``encoding_format`` (OpenAI's name, which the OpenAI client sends); a list of types answers a
+dict keyed by type. ``normalized`` defaults to false where a model's schema has it (Jina's API
+guide, 2026): the vector is cut to ``dimensions`` and not rescaled; models without the field
+(v4, the code models) answer unit vectors. ``return_multivector`` (v4) answers one
+128-dimension vector per word in ``embeddings`` and ignores ``dimensions``. Images, PDFs,
+audio and video count 1,000 tokens each. ``/v1/multi-vector`` caps ``input_type: query`` at
+32 tokens. Rerank answers return documents unless ``return_documents`` is false, each in the
+form it was sent (a string, or the object with all its fields).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -46,7 +55,7 @@ from urllib.parse import urlsplit
 
 from weaviate_jina_ext import _wire
 from weaviate_jina_ext._secrets import mask_credential, mask_key
-from weaviate_jina_ext.testing._fake._answers import ErrorAnswer, invalid
+from weaviate_jina_ext.testing._fake._answers import BODY, ErrorAnswer, invalid
 from weaviate_jina_ext.testing._fake._embedder import hashing_embedder
 from weaviate_jina_ext.testing._fake._faults import FaultSchedule
 from weaviate_jina_ext.testing._fake._limits import Limiter
@@ -64,7 +73,7 @@ from weaviate_jina_ext.testing._http import json_response
 from weaviate_jina_ext.testing._json import dumps, loads
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
     from weaviate_jina_ext.testing._fake._embedder import EmbedFn
     from weaviate_jina_ext.testing._fake._faults import Faults
@@ -97,7 +106,7 @@ class FakeJinaApp:
         embed_fn: EmbedFn | None = None,
         faults: Faults | None = None,
         rate_limit: RateLimit | None = None,
-        strict: bool = False,
+        strict: bool = True,
         max_recorded: int = 10_000,
     ) -> None:
         self.strict = strict
@@ -128,6 +137,20 @@ class FakeJinaApp:
         """Replace the faults (``None`` for none); the script and the RNG start over."""
         self._faults.replace(faults)
 
+    @contextlib.contextmanager
+    def lenient(self) -> Iterator[FakeJinaApp]:
+        """Serve leniently inside a ``with`` block, then return to the previous mode.
+
+        Lenient: body fields outside a model's request schema are ignored and unknown models
+        are served, instead of the real API's 422 and 400.
+        """
+        previous = self.strict
+        self.strict = False
+        try:
+            yield self
+        finally:
+            self.strict = previous
+
     def embed(
         self,
         texts: Sequence[str],
@@ -135,19 +158,25 @@ class FakeJinaApp:
         model: str = "jina-embeddings-v3",
         task: str | None = None,
         dimensions: int | None = None,
-        normalized: bool = True,
+        normalized: bool | None = None,
     ) -> list[list[float]]:
         """Compute, without HTTP, the float vectors a request would get back.
 
-        The values equal those a client parses from the JSON response, so a test can assert
-        that Weaviate (or any client) holds exactly what this server returned.
+        The values equal those a client parses from the JSON response to a request with
+        the same fields, so a test can assert that Weaviate (or any client) holds exactly
+        what this server returned. ``None`` leaves a field out (the API's default applies);
+        fields the model does not take are ignored here.
+
+        Raises:
+            ValueError: The request would be refused (the message is the answer's detail).
         """
-        payload: dict[str, Any] = {"model": model, "input": list(texts), "normalized": normalized}
-        if task is not None:
-            payload["task"] = task
-        if dimensions is not None:
-            payload["dimensions"] = dimensions
-        job = parse_embeddings(payload, strict=False)
+        payload: dict[str, Any] = {"model": model, "input": list(texts)}
+        optional = {"task": task, "dimensions": dimensions, "normalized": normalized}
+        payload.update({k: v for k, v in optional.items() if v is not None})
+        try:
+            job = parse_embeddings(payload, strict=False)
+        except ErrorAnswer as exc:
+            raise ValueError(exc.detail) from None
         # Round-trip through the server's JSON encoder so the floats equal, bit for bit,
         # what a client parses from a response (float32 values in shortest form).
         result: list[list[float]] = loads(dumps(vectors(self._embed_fn, job)))
@@ -231,11 +260,11 @@ class FakeJinaApp:
             if faulted is not None:
                 return faulted
             if not body:
-                msg = "request body is required (a JSON object)"
-                raise invalid(msg)
+                msg = "Field required; the request body is a JSON object"
+                raise invalid(BODY, msg, kind="missing")
             if payload is _NOT_JSON:
                 msg = "JSON decode error: the request body is not valid JSON"
-                raise invalid(msg)
+                raise invalid(BODY, msg, kind="json_invalid")
             job = parser(require_dict(payload), self.strict)
             extra = limiter.admit(key, job.tokens) if limiter is not None else ()
             if isinstance(job, RerankJob):

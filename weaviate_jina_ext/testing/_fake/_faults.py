@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 from weaviate_jina_ext import _wire
 from weaviate_jina_ext._exceptions import JinaConfigError
 from weaviate_jina_ext._rules import is_int
-from weaviate_jina_ext.testing._fake._answers import ErrorAnswer
+from weaviate_jina_ext.testing._fake._answers import (
+    BODY,
+    ErrorAnswer,
+    FieldError,
+    validation_failed,
+)
 from weaviate_jina_ext.testing._fake._limits import RATE_MESSAGES
 from weaviate_jina_ext.testing._http import FakeResponse, json_response
 from weaviate_jina_ext.testing._json import dumps
@@ -256,4 +261,6 @@ def _status_fault(status: int, faults: Faults) -> FakeResponse:
         detail_429 = RATE_MESSAGES.get(rate_code, "Too Many Requests")
         return ErrorAnswer(429, detail_429, rate_code, retry).response()
     detail, code = _STATUS_ERRORS.get(status, (f"HTTP {status} (injected fault)", None))
+    if status == 422:  # in the API's validation shape, like the server's own 422s
+        return validation_failed([FieldError(BODY, detail, "value_error", None)]).response()
     return ErrorAnswer(status, detail, code, retry if status == 503 else ()).response()

@@ -138,7 +138,10 @@ def embeddings_body(embed_fn: EmbedFn, job: EmbedJob) -> dict[str, Any]:
 
 
 def rerank_body(embed_fn: EmbedFn, job: RerankJob) -> dict[str, Any]:
-    """The JSON answer of a rerank request: documents by descending score."""
+    """The JSON answer of a rerank request: documents by descending score.
+
+    Each ``document`` is returned as it was sent: a string, or the object with its fields.
+    """
     import numpy as np  # noqa: PLC0415
 
     keys = [job.query.key, *(d.key for d in job.documents)]
@@ -155,9 +158,10 @@ def rerank_body(embed_fn: EmbedFn, job: RerankJob) -> dict[str, Any]:
         if job.return_documents:
             result["document"] = job.documents[i].source
         results.append(result)
+    # The live answer's shape (weaviate/weaviate#9709, 2025-11-17): usage has total_tokens only.
     return {
         "model": job.model,
         "object": "list",
-        "usage": {"total_tokens": job.tokens, "prompt_tokens": job.tokens},
+        "usage": {"total_tokens": job.tokens},
         "results": results,
     }

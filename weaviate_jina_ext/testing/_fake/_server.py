@@ -45,8 +45,9 @@ class FakeJina(FakeJinaApp):
         embed_fn: The embedder (see :class:`EmbedFn`); default :func:`hashing_embedder`.
         faults: Failures to inject (see :class:`Faults`); change with :meth:`set_faults`.
         rate_limit: Per-key limits to enforce (see :class:`RateLimit`).
-        strict: Reject unknown body fields (422) and unknown models (400), like the API's
-            own request schemas do.
+        strict: Refuse body fields outside the model's request schema (422) and unknown
+            models (400), as the real API does (the default). ``False`` ignores such fields
+            and serves unknown models; :meth:`lenient` does so inside a ``with`` block.
         max_recorded: How many recent requests :attr:`requests` keeps.
     """
 
@@ -59,7 +60,7 @@ class FakeJina(FakeJinaApp):
         embed_fn: EmbedFn | None = None,
         faults: Faults | None = None,
         rate_limit: RateLimit | None = None,
-        strict: bool = False,
+        strict: bool = True,
         max_recorded: int = 10_000,
     ) -> None:
         self.host = host
