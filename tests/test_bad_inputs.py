@@ -294,7 +294,7 @@ UNIT_ROWS = [
     pytest.param(Case(
         lambda rig: _V.multi2vec_jinaai(text_fields=["caption"], dimensions=32),
         wje.InvalidDimensionsError,
-        (r"dimensions=32 is not valid for 'jina-clip-v2'", r"allowed: 64-1024"),
+        (r"dimensions=32 is refused by multi2vec-jinaai for 'jina-clip-v2'", r"allowed: 64-1024"),
     ), id="Vectors.multi2vec-clip-v2-dimensions-under-min"),
     pytest.param(Case(
         lambda rig: _MV.text2vec_jinaai(dimensions=100),
@@ -309,8 +309,9 @@ UNIT_ROWS = [
     pytest.param(Case(
         lambda rig: _VZ.multi2vec_jinaai(model="jina-clip-v1", image_fields=["image"], dimensions=512),
         wje.InvalidDimensionsError,
-        (r"dimensions=512 is not valid for 'jina-clip-v1'", r"allowed: one of 768"),
-    ), id="Vectorizer.multi2vec-clip-v1-dimensions-on-fixed-size"),
+        (r"dimensions=512 is refused by multi2vec-jinaai for 'jina-clip-v1'",
+         r"needs exactly 768; set dimensions=768 or leave it unset"),
+    ), id="Vectorizer.multi2vec-clip-v1-dimensions-not-768"),
     pytest.param(Case(
         lambda rig: _NV.text2vec_jinaai("body", model="jina-embeddings-v4", dimensions=64),
         wje.InvalidDimensionsError,

@@ -21,7 +21,9 @@ CASES: list[tuple[str, Any, Any]] = [
     (
         "vectors-basic",
         lambda: JinaConfigure.Vectors.text2vec_jinaai(),
-        lambda: Configure.Vectors.text2vec_jinaai(model="jina-embeddings-v2-base-en"),
+        lambda: Configure.Vectors.text2vec_jinaai(
+            model="jina-embeddings-v2-base-en", vectorize_collection_name=False
+        ),
     ),
     (
         "vectors-full",
@@ -55,7 +57,7 @@ CASES: list[tuple[str, Any, Any]] = [
         "multivectors-colbert",
         lambda: JinaConfigure.MultiVectors.text2vec_jinaai(name="colbert", dimensions=96),
         lambda: Configure.MultiVectors.text2vec_jinaai(
-            name="colbert", dimensions=96, model="jina-colbert-v2"
+            name="colbert", dimensions=96, model="jina-colbert-v2", vectorize_collection_name=False
         ),
     ),
     (
@@ -68,7 +70,9 @@ CASES: list[tuple[str, Any, Any]] = [
     (
         "vectorizer-text",
         lambda: JinaConfigure.Vectorizer.text2vec_jinaai(model="jina-embeddings-v4", dimensions=1024),
-        lambda: Configure.Vectorizer.text2vec_jinaai(model="jina-embeddings-v4", dimensions=1024),
+        lambda: Configure.Vectorizer.text2vec_jinaai(
+            model="jina-embeddings-v4", dimensions=1024, vectorize_collection_name=False
+        ),
     ),
     (
         "vectorizer-multi2vec",
@@ -79,7 +83,8 @@ CASES: list[tuple[str, Any, Any]] = [
         "named-text",
         lambda: JinaConfigure.NamedVectors.text2vec_jinaai("title", source_properties=["title"]),
         lambda: Configure.NamedVectors.text2vec_jinaai(
-            "title", source_properties=["title"], model="jina-embeddings-v2-base-en"
+            "title", source_properties=["title"], model="jina-embeddings-v2-base-en",
+            vectorize_collection_name=False,
         ),
     ),
     (
@@ -92,7 +97,9 @@ CASES: list[tuple[str, Any, Any]] = [
     (
         "named-colbert",
         lambda: JinaConfigure.NamedVectors.text2colbert_jinaai("c", dimensions=64),
-        lambda: Configure.NamedVectors.text2colbert_jinaai("c", dimensions=64, model="jina-colbert-v2"),
+        lambda: Configure.NamedVectors.text2colbert_jinaai(
+            "c", dimensions=64, model="jina-colbert-v2", vectorize_collection_name=False
+        ),
     ),
     (
         "reranker",

@@ -124,3 +124,13 @@ def test_exceptions_import_no_importer() -> None:
 def test_py_typed_shipped() -> None:
     """The package ships a py.typed marker so users' type checkers read its annotations."""
     assert Path(weaviate_jina_ext.__file__).with_name("py.typed").is_file()
+
+
+def test_doctor_surface() -> None:
+    """The doctor is public as one function and its two result types; the CLI has the subcommand."""
+    from weaviate_jina_ext._cli import build_parser  # noqa: PLC0415
+
+    doctor_names = {n for n in weaviate_jina_ext.__all__ if "doctor" in n.lower()}
+    assert doctor_names == {"doctor", "DoctorFinding", "DoctorReport"}
+    assert weaviate_jina_ext.doctor.__module__ == "weaviate_jina_ext._doctor._run"
+    assert build_parser().parse_args(["doctor", "--json"]).json is True

@@ -158,14 +158,14 @@ def test_readme_bring_your_own_vectors_runs_unchanged(
     jina_proxy: JinaProxy,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The README's bring-your-own-vectors snippet (JinaClient() with no base_url) works through the proxy."""
+    """The bring-your-own-vectors snippet of docs/byov.md (JinaClient() with no base_url) works through the proxy."""
     for variable, value in jina_proxy.env().items():
         monkeypatch.setenv(variable, value)
     monkeypatch.setenv("JINAAI_APIKEY", FAKE_JINA_KEY)
     name = _name()
     jina_fake.clear()
 
-    # As in the README, but for the collection's name.
+    # As in docs/byov.md, but for the collection's name.
     texts = ["Rocket launches carry satellites into orbit.", "Sourdough needs a starter."]
     with wje.JinaClient() as jina:  # key: api_key= or JINAAI_APIKEY
         result = jina.embed_for_weaviate(texts, model="jina-embeddings-v3")
@@ -176,7 +176,7 @@ def test_readme_bring_your_own_vectors_runs_unchanged(
     )
     notes = client.collections.use(name)
     with notes.batch.fixed_size(batch_size=100) as batch:
-        for text, vector in zip(texts, result.vectors):  # noqa: B905 - as the README has it
+        for text, vector in zip(texts, result.vectors):  # noqa: B905 - as docs/byov.md has it
             batch.add_object(properties={"body": text}, vector=vector)
     response = notes.query.near_text("satellites in orbit", limit=1)  # Weaviate embeds the query
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from weaviate_jina_ext._configure import JinaConfigure
     from weaviate_jina_ext._connect import (
         JINA_MODULES,
+        JinaBaseUrlHeaderWarning,
         async_ensure_jina_modules,
         connect_to_custom,
         connect_to_embedded,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
         use_async_with_local,
         use_async_with_weaviate_cloud,
     )
+    from weaviate_jina_ext._doctor import DoctorFinding, DoctorReport, doctor
     from weaviate_jina_ext._embeddings import AsyncJinaClient, JinaClient
     from weaviate_jina_ext._exceptions import (
         HeaderConflictError,
@@ -82,6 +84,8 @@ _EXPORTS: dict[str, str] = {
     "AUTO_TASK": "weaviate_jina_ext._requests",
     "AsyncJinaClient": "weaviate_jina_ext._embeddings",
     "AutoTask": "weaviate_jina_ext._requests",
+    "DoctorFinding": "weaviate_jina_ext._doctor",
+    "DoctorReport": "weaviate_jina_ext._doctor",
     "EmbeddingResult": "weaviate_jina_ext._results",
     "FailedObject": "weaviate_jina_ext._import._types",
     "HeaderConflictError": "weaviate_jina_ext._exceptions",
@@ -97,6 +101,7 @@ _EXPORTS: dict[str, str] = {
     "JinaAPIError": "weaviate_jina_ext._exceptions",
     "JinaAuthenticationError": "weaviate_jina_ext._exceptions",
     "JinaBadRequestError": "weaviate_jina_ext._exceptions",
+    "JinaBaseUrlHeaderWarning": "weaviate_jina_ext._connect",
     "JinaClient": "weaviate_jina_ext._embeddings",
     "JinaConfigError": "weaviate_jina_ext._exceptions",
     "JinaConfigure": "weaviate_jina_ext._configure",
@@ -122,6 +127,7 @@ _EXPORTS: dict[str, str] = {
     "connect_to_local": "weaviate_jina_ext._connect",
     "connect_to_weaviate_cloud": "weaviate_jina_ext._connect",
     "derive_uuid": "weaviate_jina_ext._import._ids",
+    "doctor": "weaviate_jina_ext._doctor",
     "ensure_jina_modules": "weaviate_jina_ext._connect",
     "find_model": "weaviate_jina_ext._catalogue",
     "get_model": "weaviate_jina_ext._catalogue",
@@ -140,6 +146,8 @@ __all__ = [
     "AUTO_TASK",
     "AsyncJinaClient",
     "AutoTask",
+    "DoctorFinding",
+    "DoctorReport",
     "EmbeddingResult",
     "FailedObject",
     "HeaderConflictError",
@@ -155,6 +163,7 @@ __all__ = [
     "JinaAPIError",
     "JinaAuthenticationError",
     "JinaBadRequestError",
+    "JinaBaseUrlHeaderWarning",
     "JinaClient",
     "JinaConfigError",
     "JinaConfigure",
@@ -180,6 +189,7 @@ __all__ = [
     "connect_to_local",
     "connect_to_weaviate_cloud",
     "derive_uuid",
+    "doctor",
     "ensure_jina_modules",
     "find_model",
     "get_model",

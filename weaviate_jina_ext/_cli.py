@@ -8,6 +8,12 @@ Subcommands:
     first line of output. Handy for pointing a Weaviate process, a notebook or another
     language's client at an offline Jina API.
 
+``doctor``
+    Check a live Weaviate and its collections for Jina pitfalls (see
+    :func:`weaviate_jina_ext.doctor`); prints the findings with their fixes, or JSON with
+    ``--json``, and exits 0 (nothing worse than info), 1 (warnings), 3 (errors) or
+    4 (the checks could not finish); 2 is argparse's usage error.
+
 Each subcommand is a ``_cmd_*`` function registered in :func:`build_parser`; adding one
 takes a parser entry and a function.
 """
@@ -126,7 +132,88 @@ def build_parser() -> argparse.ArgumentParser:
         "--concurrency", type=_positive_int, help="enforce requests in flight per key"
     )
     fake.set_defaults(handler=_cmd_fake_jina)
+    _add_doctor(commands)
     return parser
+
+
+def _add_doctor(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    doc = commands.add_parser(
+        "doctor",
+        help="check a live Weaviate and its collections for Jina pitfalls",
+        description=(
+            "Check the server's version and Jina modules, whether it refuses a local "
+            "base_url, every collection's Jina settings, and the key (one embedding of "
+            "'ping' through the server, about one token). Exit codes: 0 nothing worse than "
+            "info, 1 warnings, 3 errors, 4 the checks could not finish (2: usage error)."
+        ),
+    )
+    doc.add_argument(
+        "url",
+        nargs="?",
+        default="http://localhost:8080",
+        help="Weaviate's REST address (default: http://localhost:8080, as connect_to_local)",
+    )
+    doc.add_argument(
+        "--jina-api-key",
+        help="Jina key sent as X-Jinaai-Api-Key (default: JINAAI_APIKEY, JINAAI_API_KEY, "
+        "JINA_API_KEY; none: the server's own key)",
+    )
+    doc.add_argument(
+        "--weaviate-api-key",
+        default=None,
+        help="Weaviate's own API key (default: the WEAVIATE_API_KEY environment variable)",
+    )
+    doc.add_argument("--requests-per-minute", type=_positive_int, help="as for the connect helpers")
+    doc.add_argument("--tokens-per-minute", type=_positive_int, help="as for the connect helpers")
+    doc.add_argument(
+        "--no-probe", action="store_true", help="skip the probe embedding (spend no tokens)"
+    )
+    doc.add_argument(
+        "--probe-model",
+        help="model of the probe embedding (default: the first text2vec-jinaai collection's)",
+    )
+    doc.add_argument(
+        "--probe-base-url",
+        help="API root of the probe (default: the first text2vec-jinaai collection's base_url)",
+    )
+    doc.add_argument("--timeout", type=_non_negative, default=30.0, help="seconds per request")
+    doc.add_argument("--json", action="store_true", help="print the report as JSON (for CI)")
+    doc.add_argument(
+        "--quiet", action="store_true", help="print problems only, not the info findings"
+    )
+    doc.set_defaults(handler=_cmd_doctor)
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    import json  # noqa: PLC0415
+    import os  # noqa: PLC0415
+
+    from weaviate_jina_ext._doctor import doctor, render_text  # noqa: PLC0415
+    from weaviate_jina_ext._exceptions import JinaConfigError  # noqa: PLC0415
+    from weaviate_jina_ext._secrets import scrub_text  # noqa: PLC0415
+
+    weaviate_key = args.weaviate_api_key or os.environ.get("WEAVIATE_API_KEY") or None
+    try:
+        report = doctor(
+            args.url,
+            jina_api_key=args.jina_api_key,
+            weaviate_api_key=weaviate_key,
+            requests_per_minute=args.requests_per_minute,
+            tokens_per_minute=args.tokens_per_minute,
+            probe=not args.no_probe,
+            probe_base_url=args.probe_base_url,
+            probe_model=args.probe_model,
+            timeout=args.timeout,
+        )
+    except JinaConfigError as exc:
+        secrets = [k for k in (args.jina_api_key, weaviate_key) if k]
+        sys.stderr.write(f"weaviate-jina-ext doctor: {scrub_text(str(exc), secrets)}\n")
+        return 2
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(render_text(report, verbose=not args.quiet))
+    return report.exit_code
 
 
 def _cmd_fake_jina(args: argparse.Namespace) -> int:

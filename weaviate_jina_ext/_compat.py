@@ -11,16 +11,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from importlib.metadata import version
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from weaviate.collections.classes.config_named_vectors import (
     _NamedVectorConfigCreate as NamedVectorConfigCreate,
 )
 from weaviate.collections.classes.config_vectorizers import (
+    _Text2ColbertJinaAIConfig,
+)
+from weaviate.collections.classes.config_vectorizers import (
     _VectorizerConfigCreate as VectorizerConfigCreate,
+)
+
+# weaviate-client 4.16-4.23 name this class ``_VectorConfigCreate``; 4.24 made it public as
+# ``VectorConfigCreate`` and keeps ``_VectorConfigCreate`` as an alias, so the private name
+# works on every supported version.
+from weaviate.collections.classes.config_vectors import (
+    _VectorConfigCreate as VectorConfigCreate,
 )
 from weaviate.connect.integrations import Integrations
 
+from weaviate_jina_ext._exceptions import JinaConfigError
 from weaviate_jina_ext._secrets import is_credential_header
 
 
@@ -52,7 +63,9 @@ __all__ = [
     "EXISTS_RAISES_ERRORS",
     "NamedVectorConfigCreate",
     "VectorizerConfigCreate",
+    "colbert_with_base_url",
     "connection_credentials",
+    "connection_headers",
     "integration_headers",
 ]
 
@@ -70,6 +83,18 @@ def integration_headers(api_key: str, requests_per_minute: int | None) -> dict[s
     return headers
 
 
+def connection_headers(client: object) -> Mapping[Any, Any]:
+    """The extra headers a client (or a collection's client) sends with every request.
+
+    Read from the private ``_connection.additional_headers``, which also holds what
+    ``client.integrations.configure(...)`` added after connecting. Anything else (a
+    stand-in object) gives an empty mapping.
+    """
+    connection = getattr(client, "_connection", None)
+    headers = getattr(connection, "additional_headers", None)
+    return headers if isinstance(headers, Mapping) else {}
+
+
 def connection_credentials(collection: object) -> tuple[str, ...]:
     """The credentials in the headers a collection's client sends (its Jina key among them).
 
@@ -77,13 +102,41 @@ def connection_credentials(collection: object) -> tuple[str, ...]:
     importer can clear them from Weaviate's messages even when the client was built without
     this package's helpers. Anything else (a stand-in collection) gives nothing.
     """
-    connection = getattr(collection, "_connection", None)
-    headers = getattr(connection, "additional_headers", None)
-    if not isinstance(headers, Mapping):
-        return ()
+    headers = connection_headers(collection)
     found = []
     for name, value in headers.items():
         if isinstance(name, str) and isinstance(value, str) and is_credential_header(name):
             scheme, sep, token = value.partition(" ")
             found.append(token if sep and scheme.lower() == "bearer" else value)
     return tuple(found)
+
+
+class _ColbertConfigWithBaseURL(_Text2ColbertJinaAIConfig):
+    """The client's ``text2colbert-jinaai`` config plus ``baseURL``, which the server reads."""
+
+    baseURL: str | None = None  # noqa: N815  # the server's key, as the client spells it
+
+
+_VectorConfig = TypeVar("_VectorConfig", VectorConfigCreate, NamedVectorConfigCreate)
+
+
+def colbert_with_base_url(config: _VectorConfig, base_url: str | None) -> _VectorConfig:
+    """``config`` (a client-built ColBERT vector) with ``baseURL`` set to ``base_url``.
+
+    The client's ColBERT factories take no ``base_url`` although ``text2multivec-jinaai``
+    reads ``baseURL`` like the other Jina modules; this swaps the vectorizer part for the
+    same settings plus ``baseURL``. ``None`` returns ``config`` unchanged.
+    """
+    if base_url is None:
+        return config
+    current = config.vectorizer
+    if not isinstance(current, _Text2ColbertJinaAIConfig):
+        msg = f"expected a text2colbert-jinaai config, got {type(current).__name__}"
+        raise JinaConfigError(msg)
+    vectorizer = _ColbertConfigWithBaseURL(
+        model=current.model,
+        dimensions=current.dimensions,
+        vectorizeClassName=current.vectorizeClassName,
+        baseURL=base_url,
+    )
+    return config.model_copy(update={"vectorizer": vectorizer})

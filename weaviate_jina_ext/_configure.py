@@ -12,10 +12,18 @@ Two rules differ from the raw client on purpose:
   its own default, which moved from ``jina-embeddings-v2-base-en`` to
   ``jina-embeddings-v4`` in Weaviate 1.31.6: the same code would then silently build a
   different embedding space depending on the server version;
-* dimensions, the model's fit for the module and ``base_url`` are checked before anything
-  reaches the server, with errors that name the allowed values. The rules are the ones the
-  Jina client applies (:mod:`weaviate_jina_ext._rules`), so a value one accepts the other
-  accepts too.
+* dimensions, the model's fit for the module, the multi2vec fields and ``base_url`` are
+  checked before anything reaches the server, with errors that name the allowed values. The
+  per-module rules are those of Weaviate's module sources
+  (:mod:`weaviate_jina_ext._module_rules`, which ``doctor`` lints existing collections
+  with); argument rules are the ones the Jina client applies (:mod:`weaviate_jina_ext._rules`),
+  so a value one accepts the other accepts too;
+* ``vectorize_collection_name`` defaults to ``False`` (see
+  :data:`DEFAULT_VECTORIZE_COLLECTION_NAME`).
+
+Two things the client cannot express are added: ``base_url`` for the ColBERT module (the
+server reads it; the client's factory has no parameter for it), through
+:func:`weaviate_jina_ext._compat.colbert_with_base_url`.
 """
 
 from __future__ import annotations
@@ -32,8 +40,15 @@ from weaviate_jina_ext._catalogue import (
     MODULE_TEXT2VEC,
     check_model_for_module,
 )
-from weaviate_jina_ext._exceptions import JinaConfigError
-from weaviate_jina_ext._rules import valid_base_url, valid_dimensions, valid_model_name
+from weaviate_jina_ext._compat import colbert_with_base_url
+from weaviate_jina_ext._exceptions import InvalidDimensionsError, JinaConfigError
+from weaviate_jina_ext._module_rules import (
+    dimensions_problems,
+    field_names_and_weights,
+    multi2multivec_field_problems,
+    multi2vec_field_problems,
+)
+from weaviate_jina_ext._rules import flag, valid_base_url, valid_model_name
 
 if TYPE_CHECKING:
     from weaviate.classes.config import Multi2VecField, VectorConfigCreate
@@ -53,6 +68,7 @@ __all__ = [
     "DEFAULT_MULTIVECTOR_MODEL",
     "DEFAULT_RERANKER_MODEL",
     "DEFAULT_TEXT_MODEL",
+    "DEFAULT_VECTORIZE_COLLECTION_NAME",
     "JinaConfigure",
 ]
 
@@ -63,6 +79,14 @@ DEFAULT_MULTIVECTOR_MODEL: Final = "jina-colbert-v2"
 DEFAULT_MULTI2MULTIVEC_MODEL: Final = "jina-embeddings-v4"
 DEFAULT_RERANKER_MODEL: Final = "jina-reranker-v2-base-multilingual"
 
+#: ``vectorize_collection_name`` when not given: the text modules then embed exactly the
+#: property values. The server's own default has been ``False`` since Weaviate 1.31.6 (for
+#: text2vec-jinaai); the client's factories send ``True``, which puts the collection name
+#: (split at capitals, ``"BookReview"`` -> ``"Book Review"``) in front of every object's
+#: text, so vectors computed outside Weaviate from the same text would not match, and a
+#: renamed copy of a collection would embed differently. multi2vec-jinaai ignores it.
+DEFAULT_VECTORIZE_COLLECTION_NAME: Final = False
+
 # Stack depth from the catalogue check to the user's call: builder -> _validate -> check.
 _WARN_DEPTH: Final = 3
 
@@ -72,21 +96,27 @@ Fields = list[str] | list["Multi2VecField"]
 def _validate(
     module: str, model: object, dimensions: int | None = None, base_url: str | None = None
 ) -> None:
-    # Parameters are typed, but untyped callers pass anything: check at run time too. The
-    # model is looked up once; its entry (None when unknown) judges the dimensions.
-    info = check_model_for_module(valid_model_name(model), module, stacklevel=_WARN_DEPTH)
-    valid_dimensions(dimensions, info)
+    # Parameters are typed, but untyped callers pass anything: check at run time too.
+    # The model is looked up once; its entry (None when unknown) judges the dimensions.
+    name = valid_model_name(model)
+    info = check_model_for_module(name, module, stacklevel=_WARN_DEPTH)
+    problems = dimensions_problems(module, name, dimensions, info=info)
+    if problems:
+        raise InvalidDimensionsError("; ".join(problems))
     if base_url is not None:
         valid_base_url(base_url)
 
 
-def _check_fields(image_fields: Fields | None, text_fields: Fields | None) -> None:
-    if not image_fields and not text_fields:
-        msg = (
-            "multi2vec-jinaai needs image_fields= and/or text_fields= (property names, or "
-            "Multi2VecField(name=..., weight=...) to weight them); none were given"
-        )
-        raise JinaConfigError(msg)
+def _check_fields(module: str, image_fields: Fields | None, text_fields: Fields | None) -> None:
+    texts, images, weights = field_names_and_weights(text_fields, image_fields)
+    rule = (
+        multi2multivec_field_problems
+        if module == MODULE_MULTI2MULTIVEC
+        else multi2vec_field_problems
+    )
+    problems = rule(texts, images, weights)
+    if problems:
+        raise JinaConfigError("; ".join(problems))
 
 
 class _Vectors:
@@ -102,7 +132,7 @@ class _Vectors:
         model: str = DEFAULT_TEXT_MODEL,
         source_properties: list[str] | None = None,
         vector_index_config: VectorIndexConfigCreate | None = None,
-        vectorize_collection_name: bool = True,
+        vectorize_collection_name: bool = DEFAULT_VECTORIZE_COLLECTION_NAME,
     ) -> VectorConfigCreate:
         """A single vector made by ``text2vec-jinaai``, with the model written explicitly.
 
@@ -116,7 +146,9 @@ class _Vectors:
             model: The Jina model (default ``jina-embeddings-v2-base-en``).
             source_properties: Properties to vectorize (all text properties by default).
             vector_index_config: Index settings, as for the client.
-            vectorize_collection_name: Whether the collection name is part of the text.
+            vectorize_collection_name: Whether the collection name is embedded in front of
+                the property values (default ``False``, see
+                :data:`DEFAULT_VECTORIZE_COLLECTION_NAME`).
 
         Raises:
             ModelModuleMismatchError: The model is not a text embedding model.
@@ -125,6 +157,7 @@ class _Vectors:
                 :func:`~weaviate_jina_ext._rules.valid_base_url`).
         """
         _validate(MODULE_TEXT2VEC, model, dimensions, base_url)
+        flag("vectorize_collection_name", vectorize_collection_name)
         return Configure.Vectors.text2vec_jinaai(
             name=name,
             quantizer=quantizer,
@@ -154,7 +187,7 @@ class _Vectors:
         with weights. Validation as in :meth:`text2vec_jinaai`, plus at least one field.
         """
         _validate(MODULE_MULTI2VEC, model, dimensions, base_url)
-        _check_fields(image_fields, text_fields)
+        _check_fields(MODULE_MULTI2VEC, image_fields, text_fields)
         return Configure.Vectors.multi2vec_jinaai(
             name=name,
             quantizer=quantizer,
@@ -176,21 +209,25 @@ class _MultiVectors:
         name: str | None = None,
         encoding: _MultiVectorEncodingConfigCreate | None = None,
         quantizer: _QuantizerConfigCreate | None = None,
+        base_url: str | None = None,
         dimensions: int | None = None,
         model: str = DEFAULT_MULTIVECTOR_MODEL,
         source_properties: list[str] | None = None,
         multi_vector_config: _MultiVectorConfigCreate | None = None,
         vector_index_config: VectorIndexConfigCreate | None = None,
-        vectorize_collection_name: bool = True,
+        vectorize_collection_name: bool = DEFAULT_VECTORIZE_COLLECTION_NAME,
     ) -> VectorConfigCreate:
-        """A ColBERT-style multi-vector made by the Jina multi-vector module.
+        """A ColBERT-style multi-vector made by ``text2multivec-jinaai``.
 
         ``dimensions`` must be one of the model's choices (64, 96 or 128 for
-        ``jina-colbert-v2``). The client offers no ``base_url`` for this module, so collections
-        built here call ``https://api.jina.ai`` (use the rig's transparent mode to test offline).
+        ``jina-colbert-v2``). ``base_url`` is written as the module's ``baseURL``, which the
+        server reads (the client's factory has no parameter for it), so a Jina-compatible
+        local server works without a proxy. The collection needs a text property to embed
+        (Weaviate refuses it otherwise while ``vectorize_collection_name`` is false).
         """
-        _validate(MODULE_TEXT2MULTIVEC, model, dimensions)
-        return Configure.MultiVectors.text2vec_jinaai(
+        _validate(MODULE_TEXT2MULTIVEC, model, dimensions, base_url)
+        flag("vectorize_collection_name", vectorize_collection_name)
+        config = Configure.MultiVectors.text2vec_jinaai(
             name=name,
             encoding=encoding,
             quantizer=quantizer,
@@ -201,6 +238,7 @@ class _MultiVectors:
             vector_index_config=vector_index_config,
             vectorize_collection_name=vectorize_collection_name,
         )
+        return colbert_with_base_url(config, base_url)
 
     @staticmethod
     def multi2vec_jinaai(
@@ -215,9 +253,17 @@ class _MultiVectors:
         multi_vector_config: _MultiVectorConfigCreate | None = None,
         vector_index_config: VectorIndexConfigCreate | None = None,
     ) -> VectorConfigCreate:
-        """A multi-vector from images and text made by ``multi2multivec-jinaai`` (v4)."""
+        """A multi-vector (one vector per token) made by ``multi2multivec-jinaai`` (v4).
+
+        The module embeds exactly one property: give ``text_fields=["<property>"]`` or
+        ``image_fields=["<property>"]``, one name and no weights (Weaviate refuses anything
+        else with a 422; make one named vector per property instead).
+
+        Raises:
+            JinaConfigError: Fields other than exactly one property of one kind, or weights.
+        """
         _validate(MODULE_MULTI2MULTIVEC, model, None, base_url)
-        _check_fields(image_fields, text_fields)
+        _check_fields(MODULE_MULTI2MULTIVEC, image_fields, text_fields)
         return Configure.MultiVectors.multi2vec_jinaai(
             name=name,
             encoding=encoding,
@@ -238,12 +284,13 @@ class _Vectorizer:
     def text2vec_jinaai(
         *,
         model: str = DEFAULT_TEXT_MODEL,
-        vectorize_collection_name: bool = True,
+        vectorize_collection_name: bool = DEFAULT_VECTORIZE_COLLECTION_NAME,
         base_url: str | None = None,
         dimensions: int | None = None,
     ) -> VectorizerConfigCreate:
         """``Configure.Vectorizer.text2vec_jinaai`` with validation and an explicit model."""
         _validate(MODULE_TEXT2VEC, model, dimensions, base_url)
+        flag("vectorize_collection_name", vectorize_collection_name)
         return Configure.Vectorizer.text2vec_jinaai(
             model=model,
             vectorize_collection_name=vectorize_collection_name,
@@ -255,7 +302,7 @@ class _Vectorizer:
     def multi2vec_jinaai(
         *,
         model: str = DEFAULT_MULTI2VEC_MODEL,
-        vectorize_collection_name: bool = True,
+        vectorize_collection_name: bool = DEFAULT_VECTORIZE_COLLECTION_NAME,
         base_url: str | None = None,
         dimensions: int | None = None,
         image_fields: Fields | None = None,
@@ -263,7 +310,7 @@ class _Vectorizer:
     ) -> VectorizerConfigCreate:
         """``Configure.Vectorizer.multi2vec_jinaai`` with validation and an explicit model."""
         _validate(MODULE_MULTI2VEC, model, dimensions, base_url)
-        _check_fields(image_fields, text_fields)
+        _check_fields(MODULE_MULTI2VEC, image_fields, text_fields)
         return Configure.Vectorizer.multi2vec_jinaai(
             model=model,
             vectorize_collection_name=vectorize_collection_name,
@@ -286,10 +333,11 @@ class _NamedVectors:
         model: str = DEFAULT_TEXT_MODEL,
         source_properties: list[str] | None = None,
         vector_index_config: VectorIndexConfigCreate | None = None,
-        vectorize_collection_name: bool = True,
+        vectorize_collection_name: bool = DEFAULT_VECTORIZE_COLLECTION_NAME,
     ) -> NamedVectorConfigCreate:
         """``Configure.NamedVectors.text2vec_jinaai`` with validation and an explicit model."""
         _validate(MODULE_TEXT2VEC, model, dimensions, base_url)
+        flag("vectorize_collection_name", vectorize_collection_name)
         return Configure.NamedVectors.text2vec_jinaai(
             name=name,
             base_url=base_url,
@@ -310,11 +358,11 @@ class _NamedVectors:
         image_fields: Fields | None = None,
         text_fields: Fields | None = None,
         vector_index_config: VectorIndexConfigCreate | None = None,
-        vectorize_collection_name: bool = True,
+        vectorize_collection_name: bool = DEFAULT_VECTORIZE_COLLECTION_NAME,
     ) -> NamedVectorConfigCreate:
         """``Configure.NamedVectors.multi2vec_jinaai`` with validation and an explicit model."""
         _validate(MODULE_MULTI2VEC, model, dimensions, base_url)
-        _check_fields(image_fields, text_fields)
+        _check_fields(MODULE_MULTI2VEC, image_fields, text_fields)
         return Configure.NamedVectors.multi2vec_jinaai(
             name=name,
             base_url=base_url,  # type: ignore[arg-type]  # the client coerces str to AnyHttpUrl
@@ -330,15 +378,20 @@ class _NamedVectors:
     def text2colbert_jinaai(
         name: str,
         *,
+        base_url: str | None = None,
         dimensions: int | None = None,
         model: str = DEFAULT_MULTIVECTOR_MODEL,
         source_properties: list[str] | None = None,
         vector_index_config: VectorIndexConfigCreate | None = None,
-        vectorize_collection_name: bool = True,
+        vectorize_collection_name: bool = DEFAULT_VECTORIZE_COLLECTION_NAME,
     ) -> NamedVectorConfigCreate:
-        """``Configure.NamedVectors.text2colbert_jinaai`` with validation and an explicit model."""
-        _validate(MODULE_TEXT2MULTIVEC, model, dimensions)
-        return Configure.NamedVectors.text2colbert_jinaai(
+        """``Configure.NamedVectors.text2colbert_jinaai`` with validation and an explicit model.
+
+        Takes ``base_url`` too, as :meth:`_MultiVectors.text2vec_jinaai` does.
+        """
+        _validate(MODULE_TEXT2MULTIVEC, model, dimensions, base_url)
+        flag("vectorize_collection_name", vectorize_collection_name)
+        config = Configure.NamedVectors.text2colbert_jinaai(
             name=name,
             dimensions=dimensions,
             model=model,
@@ -346,6 +399,7 @@ class _NamedVectors:
             vector_index_config=vector_index_config,
             vectorize_collection_name=vectorize_collection_name,
         )
+        return colbert_with_base_url(config, base_url)
 
 
 class _Reranker:

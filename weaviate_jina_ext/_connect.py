@@ -15,7 +15,9 @@ here is used for every vectorization the server does on this client's behalf (im
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+import sys
+import warnings
+from typing import TYPE_CHECKING, Any, Final
 
 import weaviate
 from weaviate.embedded import WEAVIATE_VERSION
@@ -27,7 +29,7 @@ from weaviate_jina_ext._catalogue import (
     MODULE_TEXT2MULTIVEC,
     MODULE_TEXT2VEC,
 )
-from weaviate_jina_ext._compat import integration_headers
+from weaviate_jina_ext._compat import connection_headers, integration_headers
 from weaviate_jina_ext._exceptions import HeaderConflictError, JinaModuleNotEnabledError
 from weaviate_jina_ext._keys import resolve_api_key, validate_api_key
 from weaviate_jina_ext._rules import optional_positive_int
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "JINA_MODULES",
+    "JinaBaseUrlHeaderWarning",
     "async_ensure_jina_modules",
     "connect_to_custom",
     "connect_to_embedded",
@@ -68,6 +71,39 @@ JINA_MODULES = (
 )
 # Older servers name the multi-vector module text2colbert-jinaai; both names mean one module.
 _MODULE_ALIASES = {MODULE_TEXT2MULTIVEC: ("text2colbert-jinaai",)}
+
+
+#: What the client's ``Integrations.jinaai(base_url=...)`` sends; no Weaviate code reads it.
+_BASE_URL_HEADER: Final = "X-Jinaai-Baseurl"
+
+
+class JinaBaseUrlHeaderWarning(UserWarning):
+    """Headers carry ``X-Jinaai-Baseurl``, which Weaviate ignores.
+
+    The client's ``Integrations.jinaai(base_url=...)`` sends it, but Weaviate's Jina modules
+    call the ``base_url`` stored in each collection's config (default
+    ``https://api.jina.ai``), so the header silently does nothing.
+    """
+
+
+def _caller_stacklevel() -> int:
+    # The first frame outside this module: the user's call, through any helper of ours.
+    level, frame = 1, sys._getframe(1)
+    while frame.f_code.co_filename == __file__ and frame.f_back is not None:
+        level, frame = level + 1, frame.f_back
+    return level
+
+
+def _warn_base_url_header(names: Iterable[object]) -> None:
+    if any(isinstance(n, str) and n.lower() == _BASE_URL_HEADER.lower() for n in names):
+        msg = (
+            f"headers carry {_BASE_URL_HEADER} (what Integrations.jinaai(base_url=...) sends), "
+            f"but Weaviate reads no such header: its Jina modules call the base_url stored in "
+            f"each collection's config. Set base_url= on the collection's vectorizer instead "
+            f"(e.g. JinaConfigure.Vectors.text2vec_jinaai(base_url=...)), and drop base_url "
+            f"from Integrations.jinaai"
+        )
+        warnings.warn(msg, JinaBaseUrlHeaderWarning, stacklevel=_caller_stacklevel())
 
 
 def _check_rate(name: str, value: object) -> None:
@@ -98,6 +134,10 @@ def jina_headers(
     Returns:
         A new dict: the caller's headers plus the Jina ones.
 
+    Warns:
+        JinaBaseUrlHeaderWarning: ``headers`` carry ``X-Jinaai-Baseurl``, which Weaviate
+            ignores (set ``base_url=`` on the collection's vectorizer instead).
+
     Raises:
         InvalidJinaKeyError: The key is empty or contains whitespace/control characters.
         MissingJinaKeyError: ``require_key`` and no key anywhere.
@@ -106,6 +146,7 @@ def jina_headers(
     """
     _check_rate("requests_per_minute", requests_per_minute)
     _check_rate("tokens_per_minute", tokens_per_minute)
+    _warn_base_url_header(headers or {})
     merged: dict[str, str] = {}
     lower_to_name: dict[str, str] = {}
     for name, value in (headers or {}).items():
@@ -178,10 +219,15 @@ def ensure_jina_modules(
 ) -> None:
     """Check through the server's ``/v1/meta`` that the Jina ``modules`` are enabled.
 
+    Also warns (:class:`JinaBaseUrlHeaderWarning`) when the client's headers carry
+    ``X-Jinaai-Baseurl``, e.g. from ``client.integrations.configure(Integrations.jinaai(
+    base_url=...))``, which Weaviate ignores.
+
     Raises:
         JinaModuleNotEnabledError: A module is missing; the message lists the enabled
             modules and how to enable it.
     """
+    _warn_base_url_header(connection_headers(client))
     _check_modules(client.get_meta(), modules)
 
 
@@ -189,6 +235,7 @@ async def async_ensure_jina_modules(
     client: WeaviateAsyncClient, modules: Iterable[str] = (MODULE_TEXT2VEC,)
 ) -> None:
     """Async twin of :func:`ensure_jina_modules` for a connected ``WeaviateAsyncClient``."""
+    _warn_base_url_header(connection_headers(client))
     _check_modules(await client.get_meta(), modules)
 
 

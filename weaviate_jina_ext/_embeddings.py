@@ -62,9 +62,11 @@ from weaviate_jina_ext._secrets import (
 from weaviate_jina_ext._wire import CODE_BALANCE, DEFAULT_BASE_URL, parse_error_body
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from types import TracebackType
 
     from typing_extensions import Self
+    from weaviate.classes.config import Multi2VecField
 
     from weaviate_jina_ext._results import EmbeddingResult, MultiVectorResult, RerankResult
 
@@ -459,14 +461,22 @@ class JinaClient(_BaseJinaClient):
         model: str,
         dimensions: int | None = None,
         query: bool = False,
+        module: str = "text2vec-jinaai",
     ) -> EmbeddingResult:
-        """Embed ``texts`` exactly as Weaviate's ``text2vec-jinaai`` module would.
+        """Embed ``texts`` exactly as Weaviate's Jina ``module`` would.
 
         Use this for vectors you import into a collection whose ``near_text`` queries
-        Weaviate vectorizes itself, so both live in one space. Like the module, it sends
-        ``task`` (``retrieval.passage``, or ``retrieval.query`` with ``query=True``) and
-        ``normalized: false`` only for models whose name contains ``v3`` or ``clip``; for
-        ``jina-embeddings-v4``, v2 and v5 models it sends no task.
+        Weaviate vectorizes itself, so both live in one space. What is sent depends on the
+        module (:func:`~weaviate_jina_ext._module_rules.weaviate_sends`):
+
+        * ``text2vec-jinaai``: ``task`` (``retrieval.passage``, or ``retrieval.query`` with
+          ``query=True``) and ``normalized: false`` only for models whose name contains
+          ``v3`` or ``clip``; for ``jina-embeddings-v4``, v2 and v5 models no task.
+        * ``multi2vec-jinaai``: object vectors (``query=False``) send each text as a
+          ``{"text": ...}`` input with neither task nor ``normalized`` (the vector of an
+          object with that one text field); search vectors send ``task: retrieval.query``
+          and ``normalized: true`` for CLIP models. For objects with several fields or
+          images use :meth:`embed_objects_for_weaviate`.
 
         Args:
             texts: The texts; an empty sequence returns an empty result without a request.
@@ -474,6 +484,7 @@ class JinaClient(_BaseJinaClient):
             dimensions: The vectorizer's ``dimensions``, if it sets one.
             query: Build search vectors (as Weaviate does for ``near_text``) instead of
                 object vectors.
+            module: ``"text2vec-jinaai"`` (default) or ``"multi2vec-jinaai"``.
 
         Returns:
             One vector per text, in input order, with the summed token usage.
@@ -483,7 +494,52 @@ class JinaClient(_BaseJinaClient):
             JinaAPIError: The API refused (a subclass per cause).
         """
         plan = self._planner.plan_embed_for_weaviate(
-            texts, model=model, dimensions=dimensions, query=query
+            texts, model=model, dimensions=dimensions, query=query, module=module
+        )
+        return plan.finish([self._send(call) for call in plan.calls])
+
+    def embed_objects_for_weaviate(
+        self,
+        objects: Sequence[Mapping[str, object]],
+        *,
+        model: str,
+        text_fields: Sequence[str | Multi2VecField] | None = None,
+        image_fields: Sequence[str | Multi2VecField] | None = None,
+        dimensions: int | None = None,
+    ) -> EmbeddingResult:
+        """The vectors ``multi2vec-jinaai`` would store for ``objects`` (bring your own).
+
+        Give the same model, fields (with their weights) and ``dimensions`` as the
+        collection's vectorizer. Like the module, each object's text fields (in
+        property-name order, one input per element of a ``text[]``) and then its image
+        fields (base64 strings, as stored in a ``blob`` property) are embedded in one
+        ``/v1/embeddings`` request with neither ``task`` nor ``normalized``, and the
+        object's vector is their mean (weighted as Weaviate weights it, see
+        :func:`~weaviate_jina_ext._module_rules.combine_vectors`). The same call gives
+        ``near_image`` search vectors: an object holding only the query image.
+
+        Args:
+            objects: One property dict per object; properties not named in the fields are
+                ignored, and ``None`` values are skipped.
+            model: The model configured on the collection's vectorizer (a CLIP model).
+            text_fields: The vectorizer's ``text_fields``.
+            image_fields: The vectorizer's ``image_fields``.
+            dimensions: The vectorizer's ``dimensions``, if it sets one.
+
+        Returns:
+            One vector per object, in input order, with the summed token usage.
+
+        Raises:
+            JinaConfigError: Bad arguments, fields Weaviate would refuse, or an object with
+                none of the fields (nothing was sent).
+            JinaAPIError: The API refused (a subclass per cause).
+        """
+        plan = self._planner.plan_embed_objects_for_weaviate(
+            objects,
+            model=model,
+            text_fields=text_fields,
+            image_fields=image_fields,
+            dimensions=dimensions,
         )
         return plan.finish([self._send(call) for call in plan.calls])
 
@@ -693,14 +749,16 @@ class AsyncJinaClient(_BaseJinaClient):
         model: str,
         dimensions: int | None = None,
         query: bool = False,
+        module: str = "text2vec-jinaai",
     ) -> EmbeddingResult:
-        """Embed ``texts`` as ``text2vec-jinaai`` would; see :meth:`JinaClient.embed_for_weaviate`.
+        """Embed ``texts`` as Weaviate's ``module`` would; see :meth:`JinaClient.embed_for_weaviate`.
 
         Args:
             texts: The texts; an empty sequence returns an empty result without a request.
             model: The model configured on the collection's vectorizer.
             dimensions: The vectorizer's ``dimensions``, if it sets one.
             query: Build search vectors instead of object vectors.
+            module: ``"text2vec-jinaai"`` (default) or ``"multi2vec-jinaai"``.
 
         Returns:
             One vector per text, in input order, with the summed token usage.
@@ -710,7 +768,41 @@ class AsyncJinaClient(_BaseJinaClient):
             JinaAPIError: The API refused (a subclass per cause).
         """
         plan = self._planner.plan_embed_for_weaviate(
-            texts, model=model, dimensions=dimensions, query=query
+            texts, model=model, dimensions=dimensions, query=query, module=module
+        )
+        return plan.finish(await self._send_all(plan.calls))
+
+    async def embed_objects_for_weaviate(
+        self,
+        objects: Sequence[Mapping[str, object]],
+        *,
+        model: str,
+        text_fields: Sequence[str | Multi2VecField] | None = None,
+        image_fields: Sequence[str | Multi2VecField] | None = None,
+        dimensions: int | None = None,
+    ) -> EmbeddingResult:
+        """The vectors multi2vec-jinaai would store; see :meth:`JinaClient.embed_objects_for_weaviate`.
+
+        Args:
+            objects: One property dict per object.
+            model: The model configured on the collection's vectorizer.
+            text_fields: The vectorizer's ``text_fields``.
+            image_fields: The vectorizer's ``image_fields``.
+            dimensions: The vectorizer's ``dimensions``, if it sets one.
+
+        Returns:
+            One vector per object, in input order, with the summed token usage.
+
+        Raises:
+            JinaConfigError: Bad arguments or inputs (nothing was sent).
+            JinaAPIError: The API refused (a subclass per cause).
+        """
+        plan = self._planner.plan_embed_objects_for_weaviate(
+            objects,
+            model=model,
+            text_fields=text_fields,
+            image_fields=image_fields,
+            dimensions=dimensions,
         )
         return plan.finish(await self._send_all(plan.calls))
 

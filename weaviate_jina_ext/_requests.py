@@ -11,18 +11,35 @@ from __future__ import annotations
 
 import enum
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
 
 from weaviate_jina_ext._catalogue import (
+    MODULE_MULTI2VEC,
+    MODULE_TEXT2VEC,
     JinaModelInfo,
     ModelKind,
     UnknownModelWarning,
     find_model,
 )
-from weaviate_jina_ext._exceptions import InvalidTaskError, JinaConfigError
+from weaviate_jina_ext._exceptions import (
+    InvalidDimensionsError,
+    InvalidTaskError,
+    JinaConfigError,
+    ModelModuleMismatchError,
+)
+from weaviate_jina_ext._module_rules import (
+    canonical_module,
+    combine_vectors,
+    dimensions_problems,
+    field_names_and_weights,
+    model_problems,
+    multi2vec_field_problems,
+    weaviate_sends,
+)
 from weaviate_jina_ext._responses import _finish_embeddings, _finish_multivectors, _finish_rerank
+from weaviate_jina_ext._results import EmbeddingResult
 from weaviate_jina_ext._rules import (
     flag,
     optional_flag,
@@ -38,11 +55,10 @@ from weaviate_jina_ext._wire import (
     MULTI_VECTOR_PATH,
     RERANK_PATH,
     estimate_tokens,
-    weaviate_module_request,
 )
 
 if TYPE_CHECKING:
-    from weaviate_jina_ext._results import EmbeddingResult, MultiVectorResult, RerankResult
+    from weaviate_jina_ext._results import MultiVectorResult, RerankResult
 
 __all__ = ["AUTO_TASK", "AutoTask"]
 
@@ -149,20 +165,28 @@ class _RequestPlanner:
         return _Plan(calls, lambda payloads: _finish_embeddings(calls, payloads, model))
 
     def plan_embed_for_weaviate(
-        self, texts: Sequence[str], *, model: str, dimensions: int | None, query: bool
+        self,
+        texts: Sequence[str],
+        *,
+        model: str,
+        dimensions: int | None,
+        query: bool,
+        module: str = MODULE_TEXT2VEC,
     ) -> _Plan[EmbeddingResult]:
-        # Mirrors text2vec-jinaai only: multi2vec-jinaai sends other bodies for CLIP models.
-        info = _model_info(model, ("text-embedding",), "embed_for_weaviate")
+        module = _byo_module(module)
+        kinds = ("text-embedding",) if module == MODULE_TEXT2VEC else _EMBEDDING_KINDS
+        info = _model_info(model, kinds, "embed_for_weaviate")
+        _check_module_fit(module, model, dimensions, info)
         items = _check_texts(texts, "texts")
-        valid_dimensions(dimensions, info)
         flag("query", query)
+        sends = weaviate_sends(module, model, query=query, dimensions=dimensions)
+        fields = sends.body_fields()
+        inputs: list[Any] = [{"text": t} for t in items] if sends.multimodal_input else items
         spans = self._spans(items, info, truncate=False, late_chunking=False)
         calls = tuple(
             _Call(
                 EMBEDDINGS_PATH,
-                dict(
-                    weaviate_module_request(model, items[a:b], query=query, dimensions=dimensions)
-                ),
+                {"input": inputs[a:b], "model": model, **fields},
                 a,
                 b - a,
                 len(items),
@@ -170,6 +194,73 @@ class _RequestPlanner:
             for a, b in spans
         )
         return _Plan(calls, lambda payloads: _finish_embeddings(calls, payloads, model))
+
+    def plan_embed_objects_for_weaviate(
+        self,
+        objects: Sequence[Mapping[str, object]],
+        *,
+        model: str,
+        text_fields: Sequence[object] | None,
+        image_fields: Sequence[object] | None,
+        dimensions: int | None,
+    ) -> _Plan[EmbeddingResult]:
+        info = _model_info(model, _EMBEDDING_KINDS, "embed_objects_for_weaviate")
+        _check_module_fit(MODULE_MULTI2VEC, model, dimensions, info)
+        texts, images, weights = field_names_and_weights(text_fields, image_fields)
+        problems = multi2vec_field_problems(texts, images, weights)
+        if problems:
+            raise JinaConfigError("; ".join(problems))
+        shares = _normalised_weights(weights.get("textFields", []) + weights.get("imageFields", []))
+        rows = _check_objects(objects)
+        inputs: list[dict[str, str]] = []
+        counts: list[int] = []
+        for i, row in enumerate(rows):
+            row_texts, row_images = _object_inputs(row, set(texts or ()), set(images or ()), i)
+            count = len(row_texts) + len(row_images)
+            if count == 0:
+                msg = (
+                    f"objects[{i}] has none of the fields text_fields={texts!r}, "
+                    f"image_fields={images!r} (Weaviate would store an empty vector); give at "
+                    f"least one of them a value"
+                )
+                raise JinaConfigError(msg)
+            if shares and count != len(shares):
+                msg = (
+                    f"objects[{i}] gives {count} inputs for {len(shares)} field weights; with "
+                    f"weights, every weighted field must hold exactly one value (Weaviate "
+                    f"applies the weights by position)"
+                )
+                raise JinaConfigError(msg)
+            inputs += [{"text": t} for t in row_texts] + [{"image": b} for b in row_images]
+            counts.append(count)
+        estimates = [_input_tokens(item, info, i) for i, item in enumerate(inputs)]
+        spans = _split(
+            estimates, max_items=self._max_items(info), max_tokens=self._max_tokens_per_request
+        )
+        fields = weaviate_sends(
+            MODULE_MULTI2VEC, model, query=False, dimensions=dimensions
+        ).body_fields()
+        calls = tuple(
+            _Call(
+                EMBEDDINGS_PATH,
+                {"input": inputs[a:b], "model": model, **fields},
+                a,
+                b - a,
+                len(inputs),
+            )
+            for a, b in spans
+        )
+
+        def finish(payloads: list[dict[str, Any]]) -> EmbeddingResult:
+            flat = _finish_embeddings(calls, payloads, model)
+            vectors: list[list[float]] = []
+            start = 0
+            for count in counts:
+                vectors.append(combine_vectors(flat.vectors[start : start + count], shares))
+                start += count
+            return EmbeddingResult(vectors, flat.model, flat.usage)
+
+        return _Plan(calls, finish)
 
     def plan_multivector(
         self,
@@ -294,6 +385,104 @@ class _RequestPlanner:
         return [(0, len(estimates))]
 
 
+# --------------------------------------------------------------------------- bring your own vectors
+
+#: Modules whose vectors ``embed_for_weaviate`` reproduces (one vector per input).
+_BYO_MODULES: Final = (MODULE_TEXT2VEC, MODULE_MULTI2VEC)
+#: Estimated tokens of one image, for splitting requests only (the API counts its own).
+_IMAGE_TOKENS: Final = 1000
+
+
+def _byo_module(module: object) -> str:
+    name = canonical_module(module) if isinstance(module, str) else module
+    if name not in _BYO_MODULES:
+        msg = (
+            f"module={module!r} is not one whose vectors embed_for_weaviate reproduces; "
+            f"allowed: {', '.join(repr(m) for m in _BYO_MODULES)}"
+        )
+        raise JinaConfigError(msg)
+    return str(name)
+
+
+def _check_module_fit(
+    module: str, model: str, dimensions: object, info: JinaModelInfo | None
+) -> None:
+    """Refuse a model the module cannot serve, or dimensions it (or the API) would refuse."""
+    mismatch = model_problems(module, model) if info is not None else []
+    if mismatch:
+        raise ModelModuleMismatchError("; ".join(mismatch))
+    wrong = dimensions_problems(module, model, dimensions, info=info)
+    if wrong:
+        raise InvalidDimensionsError("; ".join(wrong))
+
+
+def _check_objects(objects: object) -> list[Mapping[str, object]]:
+    if (
+        isinstance(objects, Mapping)
+        or not isinstance(objects, Sequence)
+        or isinstance(objects, str)
+    ):
+        msg = (
+            f"objects must be a sequence of property dicts (one per object), got "
+            f"{type(objects).__name__}; wrap a single object: [properties]"
+        )
+        raise JinaConfigError(msg)
+    rows = list(objects)
+    for i, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            msg = f"objects[{i}] must be a dict of properties, got {type(row).__name__}"
+            raise JinaConfigError(msg)
+    return rows
+
+
+def _object_inputs(
+    row: Mapping[str, object], texts: set[str], images: set[str], index: int
+) -> tuple[list[str], list[str]]:
+    """One object's text and image inputs, in the order Weaviate sends them.
+
+    Weaviate walks an object's properties in name order; a ``text[]`` value gives one input
+    per element; texts go before images. Properties without a value are skipped.
+    """
+    row_texts: list[str] = []
+    row_images: list[str] = []
+    for prop in sorted(row):
+        value = row[prop]
+        if value is None or (prop not in texts and prop not in images):
+            continue
+        if isinstance(value, str):
+            if prop in images:
+                row_images.append(value)
+            if prop in texts:
+                row_texts.append(value)
+            continue
+        if prop in texts and isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
+            row_texts.extend(cast("Sequence[str]", value))
+            continue
+        kind = "a base64 str" if prop in images else "a str or a list of str"
+        msg = f"objects[{index}][{prop!r}] must be {kind}, got {type(value).__name__}"
+        raise JinaConfigError(msg)
+    return row_texts, row_images
+
+
+def _input_tokens(item: Mapping[str, str], info: JinaModelInfo | None, index: int) -> int:
+    if "image" in item:
+        return _IMAGE_TOKENS
+    tokens = estimate_tokens(item["text"])
+    if info is not None and tokens > info.max_tokens:
+        msg = (
+            f"input {index} (a text field) is about {tokens} tokens (estimated at ~4 "
+            f"characters a token), over the {info.max_tokens}-token limit of {info.name!r}; "
+            f"Weaviate sends no truncate, so shorten the text"
+        )
+        raise JinaConfigError(msg)
+    return tokens
+
+
+def _normalised_weights(weights: Sequence[float]) -> list[float]:
+    total = sum(weights)
+    return [w / total for w in weights] if weights and total else []
+
+
 # --------------------------------------------------------------------------- argument checks and splitting
 
 
@@ -338,8 +527,9 @@ def _model_info(model: object, kinds: tuple[ModelKind, ...], method: str) -> Jin
         use = {
             "text-embedding": "embed() or embed_for_weaviate()",
             "multimodal-embedding": (
-                "embed() (embed_for_weaviate() mirrors text2vec-jinaai, which does not "
-                "serve multimodal models)"
+                "embed(), or embed_for_weaviate(module='multi2vec-jinaai') and "
+                "embed_objects_for_weaviate() for a multi2vec-jinaai collection "
+                "(text2vec-jinaai does not serve multimodal models)"
             ),
             "multi-vector": "embed_multivector()",
             "reranker": "rerank()",

@@ -11,7 +11,7 @@ those of the public Jina API and of Weaviate's ``text2vec-jinaai`` module.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final, Literal, TypedDict
+from typing import Any, Final, Literal, TypedDict, cast
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -84,15 +84,15 @@ def weaviate_module_request(
     Weaviate always sends ``embedding_type: "float"`` and sends ``task`` (passage for
     imports, query for searches) and ``normalized: false`` only when the model name
     contains ``v3`` or ``clip``. Client-side embeddings meant to sit beside vectors the
-    module computes must be requested the same way, or they land in another space.
+    module computes must be requested the same way, or they land in another space. The
+    per-module rule is :func:`weaviate_jina_ext._module_rules.weaviate_sends`.
     """
-    body: EmbeddingsRequest = {"input": list(texts), "model": model, "embedding_type": "float"}
-    if "v3" in model or "clip" in model:
-        body["normalized"] = False
-        body["task"] = "retrieval.query" if query else "retrieval.passage"
-    if dimensions is not None:
-        body["dimensions"] = dimensions
-    return body
+    # Imported here: the rules module takes the endpoint paths from this one.
+    from weaviate_jina_ext._module_rules import weaviate_sends  # noqa: PLC0415
+
+    sends = weaviate_sends("text2vec-jinaai", model, query=query, dimensions=dimensions)
+    body: dict[str, Any] = {"input": list(texts), "model": model, **sends.body_fields()}
+    return cast("EmbeddingsRequest", body)
 
 
 def estimate_tokens(text: str) -> int:

@@ -36,6 +36,7 @@ from weaviate_jina_ext._catalogue import (
     MODULE_TEXT2VEC,
     find_model,
 )
+from weaviate_jina_ext._module_rules import canonical_module
 
 _JINA_MODULES: Final = frozenset(
     {MODULE_TEXT2VEC, MODULE_MULTI2VEC, MODULE_TEXT2MULTIVEC, MODULE_MULTI2MULTIVEC}
@@ -216,10 +217,11 @@ def _target(
 
 
 def _module_name(vectorizer: object) -> str:
+    # The current name: servers report the ColBERT module as text2colbert-jinaai too.
     if vectorizer is None:
         return _NO_VECTORIZER
     value = getattr(vectorizer, "value", vectorizer)
-    return str(value)
+    return canonical_module(str(value))
 
 
 def _skipped_by_module(properties: Sequence[Any]) -> dict[str, frozenset[str]]:
