@@ -44,6 +44,7 @@ from weaviate_jina_ext._exceptions import (
     JinaServerError,
     JinaUnreachableError,
 )
+from weaviate_jina_ext._json import loads
 from weaviate_jina_ext._keys import resolve_api_key
 from weaviate_jina_ext._requests import AUTO_TASK, AutoTask, _Call, _RequestPlanner
 from weaviate_jina_ext._responses import _bad_request_hint, _retry_after, _snippet
@@ -264,7 +265,7 @@ class _BaseJinaClient:
         """Return the JSON body of a successful response, or raise the matching error."""
         if response.is_success:
             try:
-                payload = response.json()
+                payload = loads(response.content)  # orjson: most of an answer is floats
             except ValueError:
                 payload = None
             if not isinstance(payload, dict):

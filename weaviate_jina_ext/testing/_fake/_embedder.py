@@ -23,8 +23,16 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     FloatMatrix = npt.NDArray[np.float32]
+    IntMatrix = npt.NDArray[np.int32]
 
-__all__ = ["IMAGE_KEY_PREFIX", "EmbedFn", "hashing_embedder", "norms", "split_words"]
+__all__ = [
+    "IMAGE_KEY_PREFIX",
+    "EmbedFn",
+    "hashing_embedder",
+    "hashing_prefix",
+    "norms",
+    "split_words",
+]
 
 #: Images reach the embedder as this prefix plus the SHA-256 of their bytes (or URL).
 IMAGE_KEY_PREFIX: Final = "\x00image:"
@@ -32,6 +40,13 @@ IMAGE_KEY_PREFIX: Final = "\x00image:"
 _TASK_WEIGHT: Final = 0.15
 _TABLE_BYTES: Final = 32 * 1024 * 1024
 _WORD_RE: Final = re.compile(r"\w+")
+#: The grid word vectors live on: every value is a multiple of 2**-23.
+_GRID: Final = 2.0**-23
+#: Rows of magnitude <= 2**23 that an int32 sum holds without overflow, plus one.
+_INT32_TERMS: Final = 256
+#: Texts embedded together: large batches in slices keep numpy's temporaries in cache
+#: instead of allocating (and faulting in) tens of megabytes per request.
+_CHUNK: Final = 256
 
 
 class EmbedFn(Protocol):
@@ -55,10 +70,12 @@ class _WordTable:
     """Cached pseudo-random vectors of the words of one model at one length.
 
     A word's vector depends only on ``(model, word, dims)``; the cache is cleared when it
-    outgrows its budget, which changes nothing but speed.
+    outgrows its budget, which changes nothing but speed. Rows are stored as int32 counts of
+    2**-23 (the vectors' exact grid), so sums are integer additions: exact, hence independent
+    of summation order, and cheaper than widening every float32 row to float64.
     """
 
-    __slots__ = ("dims", "index", "lock", "matrix", "max_rows", "model", "size")
+    __slots__ = ("dims", "index", "lock", "matrix", "max_rows", "model", "size", "tasks")
 
     def __init__(self, model: str, dims: int) -> None:
         import numpy as np  # noqa: PLC0415 - numpy is imported on first use only
@@ -67,15 +84,17 @@ class _WordTable:
         self.dims = dims
         self.max_rows = max(4096, _TABLE_BYTES // (4 * dims))
         self.index: dict[str, int] = {}
-        self.matrix: FloatMatrix = np.empty((256, dims), dtype=np.float32)
+        self.matrix: IntMatrix = np.empty((256, dims), dtype=np.int32)
         self.size = 0
         self.lock = threading.Lock()
+        self.tasks: dict[str | None, npt.NDArray[np.float64]] = {}
 
     def sum_words(self, per_text: Sequence[Sequence[str]]) -> npt.NDArray[np.float64]:
         """Return, per text, the sum of its words' vectors, computing unseen words first.
 
-        Word vectors are multiples of 2**-23 in [-1, 1), so float64 sums are exact: the
-        result cannot depend on summation order, hence not on the machine or numpy build.
+        Word vectors are multiples of 2**-23 in [-1, 1), summed here as integers and scaled
+        once, so the result is exact: it cannot depend on summation order, hence not on the
+        machine or numpy build.
         """
         import numpy as np  # noqa: PLC0415
 
@@ -92,10 +111,26 @@ class _WordTable:
             by_length: dict[int, list[int]] = {}
             for i, row_ids in enumerate(ids):
                 by_length.setdefault(len(row_ids), []).append(i)
-            for positions in by_length.values():  # one numpy call per distinct word count
+            for length, positions in by_length.items():  # one numpy call per word count
                 grid = np.array([ids[i] for i in positions], dtype=np.intp)
-                sums[positions] = matrix[grid].sum(axis=1, dtype=np.float64)
-            return sums
+                # int32 holds 255 rows of magnitude <= 2**23 without overflow.
+                wide = np.int32 if length < _INT32_TERMS else np.int64
+                sums[positions] = matrix[grid].sum(axis=1, dtype=wide)
+        sums *= _GRID
+        return sums
+
+    def task_vector(self, task: str | None) -> npt.NDArray[np.float64]:
+        """The mark added for ``task``, already scaled to its weight (cached)."""
+        import numpy as np  # noqa: PLC0415
+
+        vec = self.tasks.get(task)
+        if vec is None:
+            raw = _hash_vectors(self.model, [f"\x00task\x00{task or ''}"], self.dims)[0]
+            raw64 = raw.astype(np.float64)
+            vec = (_TASK_WEIGHT / float(np.linalg.norm(raw64))) * raw64
+            with self.lock:
+                self.tasks[task] = vec
+        return vec
 
     def _add(self, words: list[str]) -> None:
         """Make sure every one of ``words`` (distinct) has a row."""
@@ -108,10 +143,10 @@ class _WordTable:
             missing = words
         need = self.size + len(missing)
         if need > len(self.matrix):
-            grown = np.empty((max(need, 2 * len(self.matrix)), self.dims), dtype=np.float32)
+            grown = np.empty((max(need, 2 * len(self.matrix)), self.dims), dtype=np.int32)
             grown[: self.size] = self.matrix[: self.size]
             self.matrix = grown
-        self.matrix[self.size : need] = _hash_vectors(self.model, missing, self.dims)
+        self.matrix[self.size : need] = _hash_grid(self.model, missing, self.dims)
         for row, word in enumerate(missing, self.size):
             self.index[word] = row
         self.size = need
@@ -129,8 +164,8 @@ def _table(model: str, dims: int) -> _WordTable:
         return table
 
 
-def _hash_vectors(model: str, words: Sequence[str], dims: int) -> FloatMatrix:
-    """Uniform pseudo-random vectors in [-1, 1)^dims, one per word, from a stable hash.
+def _hash_grid(model: str, words: Sequence[str], dims: int) -> IntMatrix:
+    """Pseudo-random vectors as int32 counts of 2**-23 in [-2**23, 2**23), one per word.
 
     Seeds come from BLAKE2b of ``model`` and the word; a SplitMix64 stream in numpy turns
     each seed into ``dims`` values. Nothing depends on Python's ``hash()`` or on numpy's
@@ -155,8 +190,17 @@ def _hash_vectors(model: str, words: Sequence[str], dims: int) -> FloatMatrix:
     x ^= x >> np.uint64(27)
     x *= np.uint64(0x94D049BB133111EB)
     x ^= x >> np.uint64(31)
-    out: FloatMatrix = (x >> np.uint64(40)).astype(np.float32) * np.float32(2.0 / (1 << 24))
-    out -= np.float32(1)
+    out: IntMatrix = (x >> np.uint64(40)).astype(np.int32)
+    out -= np.int32(1 << 23)
+    return out
+
+
+def _hash_vectors(model: str, words: Sequence[str], dims: int) -> FloatMatrix:
+    """The vectors of :func:`_hash_grid` as float32 values in [-1, 1)."""
+    import numpy as np  # noqa: PLC0415
+
+    out: FloatMatrix = _hash_grid(model, words, dims).astype(np.float32)
+    out *= np.float32(_GRID)
     return out
 
 
@@ -193,12 +237,44 @@ def hashing_embedder(
 
     if not texts:
         return np.zeros((0, dims), dtype=np.float32)
-    sums = _table(model, dims).sum_words([split_words(t) for t in texts])
-    sums /= norms(sums)
-    task_vec = _hash_vectors(model, [f"\x00task\x00{task or ''}"], dims)[0].astype(np.float64)
-    sums += (_TASK_WEIGHT / float(np.linalg.norm(task_vec))) * task_vec
-    sums /= norms(sums)
-    return sums.astype(np.float32)
+    table = _table(model, dims)
+    task_vec = table.task_vector(task)
+    words = [split_words(t) for t in texts]
+    out = np.empty((len(texts), dims), dtype=np.float32)
+    for start in range(0, len(words), _CHUNK):  # row by row: chunks change no value
+        sums = table.sum_words(words[start : start + _CHUNK])
+        sums /= norms(sums)
+        sums += task_vec
+        sums /= norms(sums)
+        out[start : start + len(sums)] = sums
+    return out
+
+
+def hashing_prefix(
+    texts: Sequence[str], model: str, dims: int, out_dims: int, task: str | None
+) -> npt.NDArray[np.float32]:
+    """:func:`hashing_embedder`'s vectors cut to their first ``out_dims`` values, normalised.
+
+    Equal (to float32 rounding) to cutting and normalising the full vectors, computed
+    without finishing the full vectors first: the second normalisation of
+    :func:`hashing_embedder` scales each row, which normalising the cut undoes anyway. Only
+    the norm of the word sums needs all ``dims`` values.
+    """
+    import numpy as np  # noqa: PLC0415
+
+    if not texts:
+        return np.zeros((0, out_dims), dtype=np.float32)
+    table = _table(model, dims)
+    task_vec = table.task_vector(task)[:out_dims]
+    words = [split_words(t) for t in texts]
+    out = np.empty((len(texts), out_dims), dtype=np.float32)
+    for start in range(0, len(words), _CHUNK):
+        sums = table.sum_words(words[start : start + _CHUNK])
+        cut = sums[:, :out_dims] / norms(sums)
+        cut += task_vec
+        cut /= norms(cut)
+        out[start : start + len(cut)] = cut
+    return out
 
 
 def norms(matrix: npt.NDArray[Any]) -> npt.NDArray[np.float64]:

@@ -15,7 +15,12 @@ import base64
 from typing import TYPE_CHECKING, Any, Final
 
 from weaviate_jina_ext.testing._fake._answers import ErrorAnswer
-from weaviate_jina_ext.testing._fake._embedder import hashing_embedder, norms, split_words
+from weaviate_jina_ext.testing._fake._embedder import (
+    hashing_embedder,
+    hashing_prefix,
+    norms,
+    split_words,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -87,16 +92,14 @@ def vectors(embed_fn: EmbedFn, job: EmbedJob) -> FloatMatrix:
     """One finished vector per input of ``job`` (cut, mixed for late chunking, normalised)."""
     import numpy as np  # noqa: PLC0415
 
+    if embed_fn is hashing_embedder and job.normalized and not job.late_chunking:
+        # The hot path: unit vectors at once, the full ones as they are, cut ones without
+        # finishing the full length first.
+        if job.out_dims == job.full_dims:
+            return hashing_embedder(job.keys, job.model, job.full_dims, job.task)
+        return hashing_prefix(job.keys, job.model, job.full_dims, job.out_dims, job.task)
     raw = embed_fn(job.keys, job.model, job.full_dims, job.task)
-    matrix = _as_matrix(raw, len(job.keys), job.out_dims)
-    if (
-        embed_fn is hashing_embedder
-        and job.normalized
-        and not job.late_chunking
-        and job.out_dims == matrix.shape[1]
-    ):
-        return matrix  # already unit length: skip copies on the hot path
-    matrix = matrix.astype(np.float64)
+    matrix = _as_matrix(raw, len(job.keys), job.out_dims).astype(np.float64)
     if job.late_chunking:
         matrix += _LATE_CHUNK_WEIGHT * matrix.mean(axis=0)
     return _finish(matrix, job.out_dims, normalized=job.normalized)
@@ -125,10 +128,14 @@ def embeddings_body(embed_fn: EmbedFn, job: EmbedJob) -> dict[str, Any]:
     outputs: Sequence[npt.NDArray[np.float32]]
     outputs = _token_vectors(embed_fn, job) if job.per_token else list(vectors(embed_fn, job))
     field_name = "embeddings" if job.per_token else "embedding"
-    data = [
-        {"object": job.object_name, "index": i, field_name: _encode_all(v, job)}
-        for i, v in enumerate(outputs)
-    ]
+    name = job.object_name
+    if job.types == ("float",) and not job.listed_types:  # the common case, without calls
+        data = [{"object": name, "index": i, field_name: v} for i, v in enumerate(outputs)]
+    else:
+        data = [
+            {"object": name, "index": i, field_name: _encode_all(v, job)}
+            for i, v in enumerate(outputs)
+        ]
     return {
         "model": job.model,
         "object": "list",
