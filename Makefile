@@ -1,9 +1,11 @@
-# Two commands do everything on a fresh machine (Python 3.10+, Go + gcc):
+# Two commands do everything on a fresh machine (Python 3.10-3.13, Go + gcc):
 #   make quickstart   connect, configure, import, near_text and hybrid, end to end
-#   make test         formatting, lint, types, and the whole test suite: unit tests and the
-#                     integration tests on a local Weaviate process, then the integration
-#                     tests again on Weaviate in Docker (make test DOCKER=no leaves that out)
-# Both create .venv and install the project into it first.
+#   make test         what CI runs: formatting, lint, types, then every nox session of the
+#                     matrix (noxfile.py): the unit tier on every Python and every
+#                     weaviate-client minor, the lowest dependency floors, and the integration
+#                     tests per Weaviate server line and backend, Docker included
+#                     (make test DOCKER=no leaves the Docker backend out and says so)
+# Both create .venv and install the project (and nox and uv) into it first.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -33,14 +35,18 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: test-process
+# Every session of the matrix; nox's uv installs each environment (uv's cache and the rig's
+# per-version server binaries are per-user caches that speed up a second run, never needed).
+test: lint weaviate
 ifeq ($(DOCKER),no)
+	$(BIN)/nox --sessions unit clients lowest integration --keywords "not docker"
 	@echo "test: the Docker backend's integration tests were NOT run (DOCKER=no)"
 else
-	$(MAKE) test-docker
+	$(BIN)/nox
 endif
 
-# Unit tests, and the integration tests on a local weaviate-server process.
+# While iterating, in .venv: the unit tests and the integration tests on a local weaviate-server
+# process (the pinned version).
 test-process: lint weaviate
 	$(BIN)/pytest --weaviate-backend process
 
@@ -59,18 +65,10 @@ test-docker: docker-engine weaviate
 unit: $(STAMP)
 	$(BIN)/pytest -m "not integration"
 
-# The unit tests again with the lowest versions pyproject.toml allows (Python 3.10 when
-# installed), so the bounds stay true.
-LOWEST := "weaviate-client==4.24.1" "httpx==0.28.0" "stamina==25.2.0"
-lowest:
-	test -x .venv-lowest/bin/python || { \
-	  py=$$(PYENV_VERSION=$$(pyenv versions --bare 2>/dev/null | grep '^3\.10\.' | tail -n 1) \
-	        pyenv which python3.10 2>/dev/null || command -v python3.10 || echo $(PYTHON)); \
-	  echo "lowest: $$($$py --version)"; $$py -m venv .venv-lowest; }
-	.venv-lowest/bin/python -m pip install --quiet --upgrade "pip>=25.1"
-	.venv-lowest/bin/python -m pip install --quiet -e . --group dev $(LOWEST)
-	.venv-lowest/bin/pytest -m "not integration" -p no:cacheprovider \
-	  --ignore=tests/test_third_party_clients.py  # peers, not our bounds (Haystack needs 3.11)
+# The unit tests with every runtime dependency at the floor pyproject.toml states, on the
+# oldest Python (noxfile.py reads the floors from pyproject.toml).
+lowest: $(STAMP)
+	$(BIN)/nox -s lowest
 
 quickstart: weaviate
 	$(BIN)/python examples/quickstart.py
@@ -87,4 +85,4 @@ docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 clean:
-	rm -rf $(VENV) .venv-lowest .mypy_cache .ruff_cache .pytest_cache site
+	rm -rf $(VENV) .nox .mypy_cache .ruff_cache .pytest_cache site

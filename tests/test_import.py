@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, cast, get_args
 
+import httpx
 import pytest
 import weaviate.util
 from weaviate.collections.classes.batch import BatchObject, BatchObjectReturn, ErrorObject
 from weaviate.exceptions import (
     InsufficientPermissionsError,
+    UnexpectedStatusCodeError,
     WeaviateBatchError,
     WeaviateClosedClientError,
     WeaviateInsertManyAllFailedError,
@@ -111,10 +113,18 @@ class StubCollection:
         self.data = StubData(respond)
         self._exists = exists
         self.query = SimpleNamespace(fetch_objects=self._fetch_objects)
-        self.config = SimpleNamespace(get=jina_config)
+        self.config = SimpleNamespace(get=self._config)
 
     def exists(self) -> bool:
         return self._exists
+
+    def _config(self) -> Any:
+        """Like Weaviate, a missing collection's config is a 404 (clients before 4.19 ask)."""
+        if not self._exists:
+            raise UnexpectedStatusCodeError(
+                "Collection configuration could not be retrieved.", httpx.Response(404)
+            )
+        return jina_config()
 
     def _fetch_objects(self, *, filters: Any, limit: int, return_properties: Any) -> Any:
         wanted = {uuid.UUID(str(v)) for v in filters.value}
@@ -149,7 +159,7 @@ class AsyncStubCollection:
         return self._sync.query.fetch_objects(**kwargs)
 
     async def _config(self) -> Any:
-        return jina_config()
+        return self._sync.config.get()
 
 
 def run(collection: StubCollection, objects: Any, **kwargs: Any) -> ImportReport:

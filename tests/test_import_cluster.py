@@ -20,6 +20,7 @@ from weaviate.collections.classes.config import ConsistencyLevel
 
 import weaviate_jina_ext as wje
 from weaviate_jina_ext import JinaConfigure
+from weaviate_jina_ext._compat import CLIENT_VERSION
 from weaviate_jina_ext._import import derive_uuid, import_objects
 from weaviate_jina_ext.testing import FAKE_JINA_KEY
 
@@ -63,6 +64,10 @@ def ids_on(node: WeaviateInstance, level: ConsistencyLevel) -> set[uuid.UUID]:
         return {uuid.UUID(str(o.uuid)) for o in collection.iterator(cache_size=1000)}
 
 
+@pytest.mark.skipif(
+    CLIENT_VERSION < (4, 20),
+    reason="sets async replication's timings with Configure.Replication, new in weaviate-client 4.20",
+)
 def test_node_killed_mid_import_keeps_every_reported_object(
     jina_fake: FakeJina,
     jina_fake_base_url: str,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from weaviate.classes.query import Filter
 from weaviate.exceptions import UnexpectedStatusCodeError, WeaviateClosedClientError
 
-from weaviate_jina_ext._compat import connection_credentials
+from weaviate_jina_ext._compat import EXISTS_RAISES_ERRORS, connection_credentials
 from weaviate_jina_ext._import._breaker import DEFAULT_BREAKER_AFTER, _Gate
 from weaviate_jina_ext._import._chunks import _Chunk, _Group, _RetryLaterError
 from weaviate_jina_ext._import._classify import _UNREACHABLE_ERRORS
@@ -190,7 +190,8 @@ class _SyncRunner:
         """Before reading the input: the collection exists; read its vectors."""
         core = self._core
         try:
-            if not self._collection.exists():
+            # An old client's False may hide another error: _targets() then tells (_compat).
+            if not self._collection.exists() and EXISTS_RAISES_ERRORS:
                 raise core.missing_collection()
             targets = self._targets()
         except WeaviateClosedClientError as exc:
