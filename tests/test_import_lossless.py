@@ -361,9 +361,28 @@ def test_bug_below_the_importer_is_raised_with_the_report() -> None:
     assert_exact(report, fake, objects[: report.total])
 
 
+class HangingAsyncFake(AsyncFake):
+    """An AsyncFake whose sends after the first ``free`` never finish until cancelled."""
+
+    def __init__(self, fake: Fake, *, free: int) -> None:
+        super().__init__(fake)
+        self.free = free
+        self.sends = 0
+        self.under_way: asyncio.Event | None = None  # made inside the running loop
+
+    async def _insert_many(self, objects: list[Any]) -> BatchObjectReturn:
+        self.sends += 1
+        if self.sends > self.free:
+            assert self.under_way is not None
+            self.under_way.set()
+            await asyncio.Event().wait()  # cut off only by the cancellation
+        return await super()._insert_many(objects)
+
+
 def test_async_cancellation_reports_sends_under_way() -> None:
     """Cancelling the async import reports every object read; sends cut off are retryable."""
-    fake = Fake(delay=0.2)
+    fake = Fake()
+    collection = HangingAsyncFake(fake, free=3)
     objects = items(300)
     caught: list[BaseException] = []
 
@@ -372,15 +391,16 @@ def test_async_cancellation_reports_sends_under_way() -> None:
         # CancelledError, without the report.
         try:
             await async_import_objects(
-                cast("Any", AsyncFake(fake)), objects, batch_size=20, concurrency=3, **FAST
+                cast("Any", collection), objects, batch_size=20, concurrency=3, **FAST
             )
         except asyncio.CancelledError as exc:
             caught.append(exc)
             raise
 
     async def go() -> None:
+        collection.under_way = asyncio.Event()
         task = asyncio.create_task(importing())
-        await asyncio.sleep(0.3)
+        await collection.under_way.wait()  # cancel while a send is surely under way
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
@@ -395,6 +415,7 @@ def test_async_cancellation_reports_sends_under_way() -> None:
     assert unknown, "no send was under way: the test proves nothing"
     assert all(f.retryable for f in report.failed)
     held = set(fake.stored)
+    assert held, "no send finished before the cancellation: the test proves too little"
     assert read - failed <= held  # everything reported stored is there
     assert held - (read - failed) <= unknown  # anything else there was reported as unknown
 
