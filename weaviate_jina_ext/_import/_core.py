@@ -38,6 +38,7 @@ from weaviate_jina_ext._import._classify import (
 )
 from weaviate_jina_ext._import._ids import _derive, _given_uuid
 from weaviate_jina_ext._import._reasons import _scrub, _short
+from weaviate_jina_ext._import._seen import SeenIds
 from weaviate_jina_ext._import._targets import _Targets
 from weaviate_jina_ext._import._types import FailedObject, ImportObject, ImportReport
 from weaviate_jina_ext._import._validate import (
@@ -88,7 +89,7 @@ class _Core:
         self._failed: list[FailedObject] = []
         self._buffer: list[_Item] = []
         self._emitted = False
-        self._seen: set[int] = set()
+        self._seen = SeenIds()  # compact: flat memory however long the input
         self._lock = threading.Lock()
         self._systemic: set[str] = set()
         self._abort: _Verdict | None = None
@@ -204,13 +205,12 @@ class _Core:
             raise _InvalidObjectError(message, properties=props) from None
         if bad_value is not None:
             raise _InvalidObjectError(bad_value.message, uuid=uid, properties=props)
-        if uid.int in self._seen:
+        if not self._seen.add(uid.bytes):
             msg = (
                 f"has the id {uid} of an earlier object in this input; give each object a "
                 f"distinct key (id_key=) or uuid, or drop the duplicate"
             )
             raise _InvalidObjectError(msg, uuid=uid, properties=props)
-        self._seen.add(uid.int)
         return _Item(index, uid, props, vector)
 
     def _check_covered(self, vector: object) -> None:

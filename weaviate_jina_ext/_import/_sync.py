@@ -73,8 +73,8 @@ def import_objects(
     non-str property names, a reserved property name, a vector that is not a list of
     numbers, a bad uuid, an id already used in this input) raises :class:`JinaConfigError`
     before anything is written; later ones are reported in ``report.failed`` with
-    ``retryable=False`` and the import goes on. Duplicate ids are found with a set of the
-    ids seen so far (about 80 bytes per object).
+    ``retryable=False`` and the import goes on. Duplicate ids are found exactly with a compact
+    set of the ids seen so far (about 20 bytes per object).
 
     Before the first send the collection's config is read: an object that carries no vector
     for a target vector without a Jina vectorizer is refused like an invalid object (it
