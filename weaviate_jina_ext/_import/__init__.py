@@ -55,10 +55,11 @@ from __future__ import annotations
 from weaviate_jina_ext._exceptions import ImportAbortedError, ImportIncompleteError
 from weaviate_jina_ext._import._async import async_import_objects
 from weaviate_jina_ext._import._breaker import DEFAULT_BREAKER_AFTER
-from weaviate_jina_ext._import._core import DEFAULT_CONCURRENCY
 from weaviate_jina_ext._import._ids import derive_uuid
+from weaviate_jina_ext._import._plan import TIERS, ImportPlan, JinaLimits, plan_import
 from weaviate_jina_ext._import._sync import import_objects
 from weaviate_jina_ext._import._types import FailedObject, ImportObject, ImportReport
+from weaviate_jina_ext._import._validate import DEFAULT_CONCURRENCY
 
 __all__ = [
     "DEFAULT_BREAKER_AFTER",
@@ -66,9 +67,13 @@ __all__ = [
     "FailedObject",
     "ImportAbortedError",
     "ImportIncompleteError",
+    "TIERS",
     "ImportObject",
+    "ImportPlan",
     "ImportReport",
+    "JinaLimits",
     "async_import_objects",
     "derive_uuid",
     "import_objects",
+    "plan_import",
 ]

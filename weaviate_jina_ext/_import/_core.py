@@ -37,6 +37,7 @@ from weaviate_jina_ext._import._classify import (
     _Verdict,
 )
 from weaviate_jina_ext._import._ids import _derive, _given_uuid
+from weaviate_jina_ext._import._plan import _Pacer
 from weaviate_jina_ext._import._reasons import _scrub, _short
 from weaviate_jina_ext._import._seen import SeenIds
 from weaviate_jina_ext._import._targets import _Targets
@@ -54,14 +55,10 @@ if TYPE_CHECKING:
 
     from tqdm import tqdm
 
-__all__ = ["DEFAULT_CONCURRENCY"]
+__all__: list[str] = []
 
 _logger = logging.getLogger("weaviate_jina_ext")
 
-#: Chunks in flight at once. Weaviate answers one ``insert_many`` only after the Jina calls
-#: for it return, so one request at a time leaves both servers idle most of the time; four
-#: beat the client's dynamic batching in ``bench/bench_import.py``.
-DEFAULT_CONCURRENCY: Final = 4
 #: Backoff between retry rounds of one chunk (stamina's ``wait_initial``/``wait_max``).
 #: Weaviate does not pass Jina's ``Retry-After`` on, so the wait is exponential with jitter.
 _WAIT_INITIAL: Final = 0.5
@@ -100,6 +97,8 @@ class _Core:
         self._bar: tqdm[NoReturn] | None = None
         self._started = time.perf_counter()
         self.breaker = _Breaker(settings.breaker_after)
+        #: Keeps a planned import at its pace and backs off on 429s (``None``: no plan).
+        self.pacer = _Pacer(settings.plan) if settings.plan is not None else None
         #: The collection's vectors, read before the first send (``None``: not read yet).
         self.targets: _Targets | None = None
 
@@ -367,6 +366,28 @@ class _Core:
         if exc is not None:
             self._why_interrupted = f"the import was interrupted ({type(exc).__name__})"
         self._signal()
+
+    # -- pacing (plan=...)
+
+    def in_flight_limit(self) -> int:
+        """Chunks allowed in flight now: the setting, or less while a plan backs off."""
+        if self.pacer is None:
+            return self.settings.concurrency
+        return min(self.settings.concurrency, self.pacer.concurrency)
+
+    def pace(self, objects: int) -> float:
+        """Seconds to wait before sending ``objects`` (0 without a plan); reserves the slot."""
+        return 0.0 if self.pacer is None else self.pacer.delay(objects)
+
+    def paced(self, rate_limited: bool) -> None:
+        """After each send: whether Jina answered 429 for any of its objects."""
+        if self.pacer is None:
+            return
+        if rate_limited:
+            self.pacer.rate_limited()
+            _logger.info("rate limited: pacing at %.1f objects/s", self.pacer.rate)
+        else:
+            self.pacer.clean()
 
     def wait(self, seconds: float) -> None:
         """Sleep up to ``seconds`` in a worker thread; stopping the import cuts it short."""
