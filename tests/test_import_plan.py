@@ -272,10 +272,13 @@ def test_pacer_backs_off_on_429_and_recovers_to_the_plan() -> None:
     assert pacer.rate == pytest.approx(0.5)  # a floor: a twentieth of the plan
     assert pacer.concurrency == 1
     assert pacer.backoffs == 21
-    for _ in range(9):
-        pacer.clean()
-    assert pacer.rate == pytest.approx(9.5)
+    rates = []
+    reached = []
+    for _ in range(40):
+        reached.append(pacer.clean())
+        rates.append(pacer.rate)
+    assert rates == sorted(rates)  # it climbs back, step by step
+    assert rates[0] == pytest.approx(0.55)
+    assert pacer.rate == pytest.approx(10.0)  # and never above the plan
     assert pacer.concurrency == 8
-    pacer.clean()
-    pacer.clean()
-    assert pacer.rate == pytest.approx(10.0)  # never above the plan
+    assert reached.count(True) == 1  # it says once that it is back at the plan

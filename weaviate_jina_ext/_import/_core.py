@@ -83,6 +83,7 @@ class _Core:
         self.stored = 0
         self.skipped = 0
         self.retried = 0
+        self.rate_limited = 0
         self._failed: list[FailedObject] = []
         self._buffer: list[_Item] = []
         self._emitted = False
@@ -267,6 +268,7 @@ class _Core:
             failed=failed,
             retried=self.retried,
             skipped=self.skipped,
+            rate_limited=self.rate_limited,
         )
 
     def result(self) -> ImportReport:
@@ -381,13 +383,20 @@ class _Core:
 
     def paced(self, rate_limited: bool) -> None:
         """After each send: whether Jina answered 429 for any of its objects."""
+        if rate_limited:
+            with self._lock:
+                self.rate_limited += 1
         if self.pacer is None:
             return
         if rate_limited:
             self.pacer.rate_limited()
-            _logger.info("rate limited: pacing at %.1f objects/s", self.pacer.rate)
-        else:
-            self.pacer.clean()
+            _logger.info(
+                "rate limited: pacing at %.1f objects/s, %d chunks in flight",
+                self.pacer.rate,
+                self.in_flight_limit(),
+            )
+        elif self.pacer.clean():
+            _logger.info("pace back at the plan: %.1f objects/s", self.pacer.rate)
 
     def wait(self, seconds: float) -> None:
         """Sleep up to ``seconds`` in a worker thread; stopping the import cuts it short."""

@@ -103,6 +103,8 @@ DEFAULT_HEADROOM: Final = 0.95
 _CHUNK_SECONDS: Final = 3.0
 _MAX_BATCH: Final = 1_000
 _SAMPLE: Final = 2_000
+#: Factor the pace grows by after each send without a 429 (it halves after one with).
+_RECOVERY: Final = 1.1
 
 
 def _chars_estimate(text: str) -> int:
@@ -400,10 +402,11 @@ def _take(sample: Iterable[object]) -> list[object]:
 class _Pacer:
     """Keeps an import at its plan's pace, and backs off when Jina answers 429 anyway.
 
-    Chunk starts are spaced so that objects leave at ``rate`` objects per second (no
-    bursts). A chunk that met a rate limit halves the rate and the chunks allowed in
-    flight (additive increase, multiplicative decrease, as TCP does); each chunk that
-    met none gives back a tenth of the planned rate and one chunk in flight, up to the plan.
+    Sends are spaced so that objects leave at ``rate`` objects per second (no bursts;
+    idle time is not banked). A send that met a rate limit halves the rate and the chunks
+    allowed in flight; each send that met none raises the rate by a tenth and the chunks in
+    flight by one, up to the plan. At equilibrium under a limit the plan overestimated,
+    about one send in eight meets a 429, each retried by the importer.
     Thread-safe; the async runner calls it from one task at a time.
     """
 
@@ -431,9 +434,11 @@ class _Pacer:
             self.rate = max(self.plan.objects_per_second / 20, self.rate / 2)
             self.concurrency = max(1, self.concurrency // 2)
 
-    def clean(self) -> None:
-        """A chunk met no 429: recover a step towards the plan."""
+    def clean(self) -> bool:
+        """A send met no 429: recover a step towards the plan; ``True`` when this reaches it."""
         with self._lock:
             planned = self.plan.objects_per_second
-            self.rate = min(planned, self.rate + planned / 10)
+            below = self.rate < planned or self.concurrency < self.plan.concurrency
+            self.rate = min(planned, self.rate * _RECOVERY)
             self.concurrency = min(self.plan.concurrency, self.concurrency + 1)
+            return below and self.rate >= planned and self.concurrency >= self.plan.concurrency
