@@ -254,7 +254,8 @@ def a_plan(pace: float = 10.0, concurrency: int = 8) -> ImportPlan:
 
 def test_pacer_spaces_sends_at_the_planned_rate() -> None:
     clock = Clock()
-    pacer = _Pacer(a_plan(pace=10.0), clock=clock)
+    pacer = _Pacer(10.0, 8, clock=clock)
+    assert _Pacer.following(a_plan(pace=10.0)).rate == 10.0
     assert pacer.delay(10) == 0
     assert pacer.delay(10) == pytest.approx(1.0)
     assert pacer.delay(5) == pytest.approx(2.0)
@@ -264,7 +265,7 @@ def test_pacer_spaces_sends_at_the_planned_rate() -> None:
 
 
 def test_pacer_backs_off_on_429_and_recovers_to_the_plan() -> None:
-    pacer = _Pacer(a_plan(pace=10.0, concurrency=8), clock=Clock())
+    pacer = _Pacer(10.0, 8, clock=Clock())
     pacer.rate_limited()
     assert (pacer.rate, pacer.concurrency) == (5.0, 4)
     for _ in range(20):

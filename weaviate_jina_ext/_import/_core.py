@@ -99,7 +99,7 @@ class _Core:
         self._started = time.perf_counter()
         self.breaker = _Breaker(settings.breaker_after)
         #: Keeps a planned import at its pace and backs off on 429s (``None``: no plan).
-        self.pacer = _Pacer(settings.plan) if settings.plan is not None else None
+        self.pacer = _Pacer.following(settings.plan) if settings.plan is not None else None
         #: The collection's vectors, read before the first send (``None``: not read yet).
         self.targets: _Targets | None = None
 

@@ -410,14 +410,22 @@ class _Pacer:
     Thread-safe; the async runner calls it from one task at a time.
     """
 
-    def __init__(self, plan: ImportPlan, clock: Callable[[], float] = time.monotonic) -> None:
-        self.plan = plan
+    def __init__(
+        self, rate: float, concurrency: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.planned_rate = rate
+        self.planned_concurrency = concurrency
         self._clock = clock
         self._lock = threading.Lock()
-        self.rate = plan.objects_per_second
-        self.concurrency = plan.concurrency
+        self.rate = rate
+        self.concurrency = concurrency
         self._next = 0.0
         self.backoffs = 0
+
+    @classmethod
+    def following(cls, plan: ImportPlan) -> _Pacer:
+        """The pacer of ``plan``: its objects per second and its concurrency."""
+        return cls(plan.objects_per_second, plan.concurrency)
 
     def delay(self, objects: int) -> float:
         """Seconds to wait before sending a chunk of ``objects``; reserves its slot."""
@@ -431,14 +439,14 @@ class _Pacer:
         """A chunk met a 429: halve the pace and the chunks in flight."""
         with self._lock:
             self.backoffs += 1
-            self.rate = max(self.plan.objects_per_second / 20, self.rate / 2)
+            self.rate = max(self.planned_rate / 20, self.rate / 2)
             self.concurrency = max(1, self.concurrency // 2)
 
     def clean(self) -> bool:
         """A send met no 429: recover a step towards the plan; ``True`` when this reaches it."""
         with self._lock:
-            planned = self.plan.objects_per_second
-            below = self.rate < planned or self.concurrency < self.plan.concurrency
+            planned, most = self.planned_rate, self.planned_concurrency
+            below = self.rate < planned or self.concurrency < most
             self.rate = min(planned, self.rate * _RECOVERY)
-            self.concurrency = min(self.plan.concurrency, self.concurrency + 1)
-            return below and self.rate >= planned and self.concurrency >= self.plan.concurrency
+            self.concurrency = min(most, self.concurrency + 1)
+            return below and self.rate >= planned and self.concurrency >= most
