@@ -12,6 +12,7 @@ Usage::
     report = Report("bench_client")
     report.ratio("async / bound, batch 100", 0.96, target=0.95, detail="3,412 texts/s")
     report.ratio("peak RSS growth (MB)", 31.0, target=50.0, higher_is_better=False)
+    report.measure("raw loop / bound", 0.62)   # for comparison only: no target
     sys.exit(report.finish())
 
 A line reads::
@@ -80,6 +81,11 @@ class Report:
         self.lines.append(line)
         print(format_line(self.bench, line), file=self.out, flush=True)
         return line.met
+
+    def measure(self, name: str, value: float, *, detail: str = "") -> None:
+        """Print a ratio that has no target (shown for comparison); it does not affect the verdict."""
+        text = f"ratio  {self.bench}: {name} = {value:.2f}  (no target)"
+        print(f"{text}  {detail}" if detail else text, file=self.out, flush=True)
 
     def problem(self, text: str) -> None:
         """Record a failure that is not a ratio (a run that lost objects, a 429 it caused)."""
