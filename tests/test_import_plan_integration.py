@@ -15,7 +15,13 @@ import pytest
 from weaviate.classes.config import DataType, Property
 
 import weaviate_jina_ext as wje
-from weaviate_jina_ext import ImportPlan, JinaConfigure, JinaLimits, import_objects
+from weaviate_jina_ext import (
+    ImportPlan,
+    JinaConfigure,
+    JinaLimits,
+    async_import_objects,
+    import_objects,
+)
 from weaviate_jina_ext.testing import FakeJina, Faults, RateLimit
 
 if TYPE_CHECKING:
@@ -131,3 +137,49 @@ def test_planned_import_recovers_its_pace_after_a_burst_of_429s(
     recovered = [i for i, m in enumerate(messages) if "pace back at the plan" in m]
     assert recovered, "the pace never came back to the plan"
     assert recovered[-1] > first_backoff
+
+
+@pytest.mark.anyio
+async def test_async_planned_import_backs_off_and_recovers(
+    weaviate_jina_server: WeaviateInstance,
+    jina_endpoint: JinaEndpoint,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The async twin follows the plan the same way: 429s halve the pace, clean sends restore it."""
+    faults = Faults(script=[429] * 20, then="ok", retry_after=1)
+    with FakeJina(host=jina_endpoint.bind_host, api_keys=[KEY], faults=faults) as jina:
+        async with wje.use_async_with_custom(
+            **weaviate_jina_server.connect_kwargs(), jina_api_key=KEY, requests_per_minute=100_000
+        ) as ac:
+            name = "Plan" + uuid.uuid4().hex[:10]
+            await ac.collections.create(
+                name,
+                properties=[
+                    Property(name="title", data_type=DataType.TEXT),
+                    Property(name="body", data_type=DataType.TEXT),
+                ],
+                vector_config=JinaConfigure.Vectors.text2vec_jinaai(
+                    base_url=jina_endpoint.base_url(jina),
+                    model="jina-embeddings-v3",
+                    dimensions=32,
+                    vectorize_collection_name=False,
+                ),
+            )
+            collection = ac.collections.use(name)
+            with caplog.at_level(logging.INFO, logger="weaviate_jina_ext"):
+                report = await async_import_objects(
+                    collection,
+                    articles(2_000),
+                    id_key="title",
+                    plan=overestimating_plan(pace=2_000.0, concurrency=4, batch_size=10),
+                    progress=False,
+                    **FAST,
+                )
+            count = (await collection.aggregate.over_all(total_count=True)).total_count
+            await ac.collections.delete(name)
+    assert report.ok, report.summary()
+    assert report.stored == count == 2_000
+    assert report.rate_limited >= 1
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("rate limited: pacing" in m for m in messages)
+    assert any("pace back at the plan" in m for m in messages)
