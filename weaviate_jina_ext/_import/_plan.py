@@ -98,8 +98,8 @@ WEAVIATE_REQUEST_RESERVE: Final = 1.25  # Weaviate reserves 25% more requests th
 
 #: Share of the bound the plan paces at, and of the tier's rpm it asks Weaviate for.
 DEFAULT_HEADROOM: Final = 0.95
-#: Seconds of Jina calls one ``insert_many`` should take (longer: fewer round trips; shorter:
-#: less lost at the end of a window and less held in memory).
+#: Most seconds of Jina calls one ``insert_many`` may take (longer: fewer round trips; shorter:
+#: less of each window held back by Weaviate while chunks run, less held in memory).
 _CHUNK_SECONDS: Final = 3.0
 _MAX_BATCH: Final = 1_000
 _SAMPLE: Final = 2_000
@@ -137,11 +137,12 @@ def weaviate_token_estimate(tokens: int) -> int:
     return int((tokens + WEAVIATE_TOKENS_PER_TEXT) * WEAVIATE_TOKEN_MULTIPLIER)
 
 
-def objects_per_request(estimates: list[int]) -> float:
+def objects_per_request(estimates: list[int], *, chunk: int | None = None) -> float:
     """Mean objects per Jina request when Weaviate packs objects of these estimates in order.
 
-    The sample is repeated until about 2,000 objects are packed, so a small sample still
-    gives the steady-state mean.
+    With ``chunk``, packing starts afresh every ``chunk`` objects (each ``insert_many`` is
+    packed on its own). The sample is repeated until about 2,000 objects are packed, so a
+    small sample still gives the steady-state mean.
     """
     if not estimates:
         return float(WEAVIATE_MAX_OBJECTS_PER_REQUEST)
@@ -151,10 +152,15 @@ def objects_per_request(estimates: list[int]) -> float:
     packed = 0  # objects in completed requests: the last, partial one says nothing
     in_request = 0
     tokens = 0
+    seen = 0
     for _ in range(rounds):
         for estimate in estimates:
+            boundary = chunk is not None and seen % chunk == 0
+            seen += 1
             if in_request and (
-                tokens + estimate > cap or in_request >= WEAVIATE_MAX_OBJECTS_PER_REQUEST
+                boundary
+                or tokens + estimate > cap
+                or in_request >= WEAVIATE_MAX_OBJECTS_PER_REQUEST
             ):
                 requests += 1
                 packed += in_request
@@ -347,31 +353,45 @@ def plan_import(
     }
     limited_by = min(ceilings, key=lambda name: ceilings[name])
     bound = ceilings[limited_by]
-    pace = bound * headroom
 
-    # In flight: enough to carry the pace with a quarter to spare (chunks also wait on the
-    # client round trip and Weaviate's writes), never above what Jina allows.
+    # In flight: four times what carries the pace at the given latency (each request also
+    # waits on Weaviate, the client round trip and the server's own work), never above what
+    # Jina allows. Pacing, not concurrency, keeps the rate.
     chosen_concurrency = min(
-        limits.concurrency, max(1, math.ceil(pace * latency / per_request * 1.25) + 1)
+        limits.concurrency, max(2, math.ceil(4 * bound * headroom * latency / per_request) + 1)
     )
-    # Jina requests per insert_many: about _CHUNK_SECONDS of calls, but within Weaviate's
-    # 15% rule (requests and estimated tokens) so chunks run concurrently on the server.
-    by_time = max(1, round(_CHUNK_SECONDS / latency))
+    # The batch size that allows the fastest pace once Weaviate's bookkeeping is counted.
     by_requests = max(
-        1,
-        math.floor((WEAVIATE_CONCURRENT_SHARE * header - 1) / WEAVIATE_REQUEST_RESERVE),
+        1, math.floor((WEAVIATE_CONCURRENT_SHARE * header - 1) / WEAVIATE_REQUEST_RESERVE)
     )
     by_tokens = max(
         1,
         math.floor(
-            WEAVIATE_CONCURRENT_SHARE
-            * WEAVIATE_TOKENS_PER_WINDOW
-            / (mean_estimate * per_request)
-            * 0.9
+            WEAVIATE_CONCURRENT_SHARE * WEAVIATE_TOKENS_PER_WINDOW / (mean_estimate * per_request)
         ),
     )
-    requests_per_chunk = min(by_time, by_requests, by_tokens)
-    batch_size = max(1, min(_MAX_BATCH, math.floor(requests_per_chunk * per_request)))
+    most_requests = min(by_requests, by_tokens, max(1, round(_CHUNK_SECONDS / latency)))
+    candidates = sorted(
+        {max(1, min(_MAX_BATCH, math.floor(m * per_request))) for m in range(1, most_requests + 1)}
+    )
+    paces = {
+        size: _pace(
+            size,
+            estimates=estimates,
+            limits=limits,
+            header=header,
+            concurrency=chosen_concurrency,
+            latency=latency,
+            tokens=mean_tokens,
+            estimate=mean_estimate,
+            most=bound * headroom,
+        )
+        for size in candidates
+    }
+    fastest = max(paces.values())
+    # The largest batch within half a percent of the fastest pace: fewer, longer sends.
+    batch_size = max(size for size, pace in paces.items() if pace >= 0.995 * fastest)
+    pace = paces[batch_size]
     return ImportPlan(
         limits=limits,
         latency=float(latency),
@@ -385,6 +405,41 @@ def plan_import(
         limited_by=limited_by,
         objects_per_second=pace,
     )
+
+
+def _pace(
+    size: int,
+    *,
+    estimates: list[int],
+    limits: JinaLimits,
+    header: int,
+    concurrency: int,
+    latency: float,
+    tokens: float,
+    estimate: float,
+    most: float,
+) -> float:
+    """The fastest steady pace with ``size`` objects an ``insert_many``, within every limit.
+
+    Weaviate packs each ``insert_many`` on its own, so its last request is partial:
+    ``per_request`` is the mean with chunk boundaries. While chunks run, Weaviate holds
+    back their estimated tokens and ``1 + 1.25 * size / per_request`` requests from the
+    window's budget (and needs a free chunk's worth to start the next): that much of each
+    window cannot be spent.
+    """
+    per_request = objects_per_request(estimates, chunk=size)
+    held = concurrency + 1
+    window_tokens = WEAVIATE_TOKENS_PER_WINDOW - held * size * estimate
+    window_requests = header - held * (1 + WEAVIATE_REQUEST_RESERVE * size / per_request)
+    paces = (
+        most,
+        window_tokens / WEAVIATE_WINDOW / tokens,
+        window_requests * per_request / WEAVIATE_WINDOW,
+        limits.requests_per_minute * per_request / 60,
+        limits.tokens_per_minute / 60 / tokens,
+        concurrency * per_request / latency,
+    )
+    return max(0.0, min(paces))
 
 
 def _take(sample: Iterable[object]) -> list[object]:
