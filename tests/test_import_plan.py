@@ -15,7 +15,9 @@ from weaviate_jina_ext._import._plan import (
     WEAVIATE_REQUEST_RESERVE,
     WEAVIATE_TOKENS_PER_WINDOW,
     WEAVIATE_WINDOW,
+    _chars_estimate,
     _Pacer,
+    _tiktoken_counter,
     objects_per_request,
     weaviate_token_estimate,
 )
@@ -40,6 +42,13 @@ def test_weaviate_estimate_is_count_plus_three_times_1_3() -> None:
 def test_uniform_objects_pack_by_the_token_cap(estimate: int) -> None:
     expected = min(512, max(1, math.floor(0.95 * 2_500 / estimate)))
     assert objects_per_request([estimate]) == pytest.approx(expected)
+
+
+def test_each_insert_many_is_packed_on_its_own() -> None:
+    # 10 objects of 1,000 estimated tokens: two a request; chunks of 5 leave a single one.
+    assert objects_per_request([1_000] * 10) == pytest.approx(2.0)
+    assert objects_per_request([1_000] * 10, chunk=5) == pytest.approx(5 / 3, rel=1e-3)
+    assert objects_per_request([1_000] * 10, chunk=4) == pytest.approx(2.0)
 
 
 def test_mixed_objects_pack_greedily_in_order() -> None:
@@ -86,7 +95,7 @@ limits = st.builds(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     limits=limits,
     words=st.lists(st.integers(1, 3_000), min_size=1, max_size=30),
@@ -112,6 +121,25 @@ def test_a_plan_stays_inside_every_limit(
     # Jina's concurrency: what the chosen concurrency carries covers the pace, or is Jina's cap.
     assert plan.concurrency * k / latency >= pace * (1 - 1e-9) or (
         plan.concurrency == limits.concurrency
+    )
+    # Weaviate's bookkeeping: the chunks running (and the next) hold back their estimated
+    # tokens and 1.25x their requests; the rest of each window carries the pace.
+    weaviate_count = _tiktoken_counter() or _chars_estimate  # as the planner counts
+    estimates = [weaviate_token_estimate(weaviate_count(o["body"])) for o in objects]
+    k_chunk = objects_per_request(estimates, chunk=plan.batch_size)
+    reserve = 1 + WEAVIATE_REQUEST_RESERVE * plan.batch_size / k_chunk
+    concurrent = (
+        reserve <= WEAVIATE_CONCURRENT_SHARE * plan.requests_per_minute
+        and plan.batch_size * plan.weaviate_tokens_per_object
+        <= WEAVIATE_CONCURRENT_SHARE * WEAVIATE_TOKENS_PER_WINDOW
+    )
+    held = plan.concurrency + 1 if concurrent else 0
+    assert (
+        pace * t * WEAVIATE_WINDOW + held * plan.batch_size * plan.weaviate_tokens_per_object
+        <= WEAVIATE_TOKENS_PER_WINDOW * (1 + 1e-9)
+    )
+    assert pace / k_chunk * WEAVIATE_WINDOW + held * reserve <= plan.requests_per_minute * (
+        1 + 1e-9
     )
     # Weaviate runs chunks concurrently only under its 15% rule; a chunk of one request
     # is the smallest there is.

@@ -374,24 +374,31 @@ def plan_import(
     candidates = sorted(
         {max(1, min(_MAX_BATCH, math.floor(m * per_request))) for m in range(1, most_requests + 1)}
     )
+    concurrencies = {chosen_concurrency}
+    while min(concurrencies) > 1:  # fewer in flight when Weaviate's reservations crowd out
+        concurrencies.add(math.ceil(min(concurrencies) / 2))
     paces = {
-        size: _pace(
+        (in_flight, size): _pace(
             size,
             estimates=estimates,
             limits=limits,
             header=header,
-            concurrency=chosen_concurrency,
+            concurrency=in_flight,
             latency=latency,
             tokens=mean_tokens,
             estimate=mean_estimate,
             most=bound * headroom,
         )
+        for in_flight in concurrencies
         for size in candidates
     }
     fastest = max(paces.values())
-    # The largest batch within half a percent of the fastest pace: fewer, longer sends.
-    batch_size = max(size for size, pace in paces.items() if pace >= 0.995 * fastest)
-    pace = paces[batch_size]
+    # Within half a percent of the fastest pace: the most in flight (robust to slow
+    # requests), then the largest batch (fewer, longer sends).
+    chosen_concurrency, batch_size = max(
+        choice for choice, pace in paces.items() if pace >= 0.995 * fastest
+    )
+    pace = paces[chosen_concurrency, batch_size]
     return ImportPlan(
         limits=limits,
         latency=float(latency),
@@ -425,12 +432,20 @@ def _pace(
     ``per_request`` is the mean with chunk boundaries. While chunks run, Weaviate holds
     back their estimated tokens and ``1 + 1.25 * size / per_request`` requests from the
     window's budget (and needs a free chunk's worth to start the next): that much of each
-    window cannot be spent.
+    window cannot be spent. A chunk over 15% of the window's requests or tokens runs alone.
     """
     per_request = objects_per_request(estimates, chunk=size)
-    held = concurrency + 1
+    reserve = 1 + WEAVIATE_REQUEST_RESERVE * size / per_request
+    concurrent = (
+        reserve <= WEAVIATE_CONCURRENT_SHARE * header
+        and size * estimate <= WEAVIATE_CONCURRENT_SHARE * WEAVIATE_TOKENS_PER_WINDOW
+    )
+    if not concurrent:  # Weaviate runs such chunks one at a time, reserving nothing
+        concurrency, held = 1, 0
+    else:
+        held = concurrency + 1
     window_tokens = WEAVIATE_TOKENS_PER_WINDOW - held * size * estimate
-    window_requests = header - held * (1 + WEAVIATE_REQUEST_RESERVE * size / per_request)
+    window_requests = header - held * reserve
     paces = (
         most,
         window_tokens / WEAVIATE_WINDOW / tokens,
