@@ -205,7 +205,7 @@ class _Core:
             raise _InvalidObjectError(message, properties=props) from None
         if bad_value is not None:
             raise _InvalidObjectError(bad_value.message, uuid=uid, properties=props)
-        if not self._seen.add(uid.bytes):
+        if not self._seen.add(uid):
             msg = (
                 f"has the id {uid} of an earlier object in this input; give each object a "
                 f"distinct key (id_key=) or uuid, or drop the duplicate"

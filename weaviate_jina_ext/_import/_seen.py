@@ -17,6 +17,7 @@ number of buckets grows fourfold whenever the mean bucket holds more than
 from __future__ import annotations
 
 from typing import Final
+from uuid import UUID
 
 __all__ = ["SeenIds"]
 
@@ -28,7 +29,7 @@ _GROWTH: Final = 4
 
 
 class SeenIds:
-    """A set of 16-byte ids with exact membership, about 20 bytes per id at scale."""
+    """A set of UUIDs with exact membership, about 20 bytes per id at scale."""
 
     __slots__ = ("_buckets", "_count", "_mask")
 
@@ -40,17 +41,16 @@ class SeenIds:
     def __len__(self) -> int:
         return self._count
 
-    def __contains__(self, key: object) -> bool:
-        if not isinstance(key, bytes) or len(key) != _ID_BYTES:
+    def __contains__(self, uid: object) -> bool:
+        if not isinstance(uid, UUID):
             return False
+        key = uid.bytes
         bucket = self._buckets[hash(key) & self._mask]
         return bucket is not None and _aligned_find(bucket, key)
 
-    def add(self, key: bytes) -> bool:
-        """Add ``key`` (16 bytes, e.g. ``uuid.bytes``); return ``False`` if it was already there."""
-        if len(key) != _ID_BYTES:
-            msg = f"an id is {_ID_BYTES} bytes, got {len(key)}"
-            raise ValueError(msg)
+    def add(self, uid: UUID) -> bool:
+        """Add ``uid``; return ``False`` if it was already there."""
+        key = uid.bytes  # always 16 bytes
         slot = hash(key) & self._mask
         bucket = self._buckets[slot]
         if bucket is None:
