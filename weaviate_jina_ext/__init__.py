@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     )
     from weaviate_jina_ext._import._async import async_import_objects
     from weaviate_jina_ext._import._ids import derive_uuid
+    from weaviate_jina_ext._import._plan import ImportPlan, JinaLimits, plan_import
     from weaviate_jina_ext._import._sync import import_objects
     from weaviate_jina_ext._import._types import FailedObject, ImportObject, ImportReport
     from weaviate_jina_ext._keys import resolve_api_key
@@ -93,6 +94,7 @@ _EXPORTS: dict[str, str] = {
     "ImportAbortedError": "weaviate_jina_ext._exceptions",
     "ImportIncompleteError": "weaviate_jina_ext._exceptions",
     "ImportObject": "weaviate_jina_ext._import._types",
+    "ImportPlan": "weaviate_jina_ext._import._plan",
     "ImportReport": "weaviate_jina_ext._import._types",
     "InvalidDimensionsError": "weaviate_jina_ext._exceptions",
     "InvalidJinaKeyError": "weaviate_jina_ext._exceptions",
@@ -106,6 +108,7 @@ _EXPORTS: dict[str, str] = {
     "JinaConfigError": "weaviate_jina_ext._exceptions",
     "JinaConfigure": "weaviate_jina_ext._configure",
     "JinaExtError": "weaviate_jina_ext._exceptions",
+    "JinaLimits": "weaviate_jina_ext._import._plan",
     "JinaModelInfo": "weaviate_jina_ext._catalogue",
     "JinaModuleNotEnabledError": "weaviate_jina_ext._exceptions",
     "JinaPaymentRequiredError": "weaviate_jina_ext._exceptions",
@@ -135,6 +138,7 @@ _EXPORTS: dict[str, str] = {
     "jina_headers": "weaviate_jina_ext._connect",
     "list_models": "weaviate_jina_ext._catalogue",
     "mask_key": "weaviate_jina_ext._secrets",
+    "plan_import": "weaviate_jina_ext._import._plan",
     "resolve_api_key": "weaviate_jina_ext._keys",
     "use_async_with_custom": "weaviate_jina_ext._connect",
     "use_async_with_embedded": "weaviate_jina_ext._connect",
@@ -155,6 +159,7 @@ __all__ = [
     "ImportAbortedError",
     "ImportIncompleteError",
     "ImportObject",
+    "ImportPlan",
     "ImportReport",
     "InvalidDimensionsError",
     "InvalidJinaKeyError",
@@ -168,6 +173,7 @@ __all__ = [
     "JinaConfigError",
     "JinaConfigure",
     "JinaExtError",
+    "JinaLimits",
     "JinaModelInfo",
     "JinaModuleNotEnabledError",
     "JinaPaymentRequiredError",
@@ -197,6 +203,7 @@ __all__ = [
     "jina_headers",
     "list_models",
     "mask_key",
+    "plan_import",
     "resolve_api_key",
     "use_async_with_custom",
     "use_async_with_embedded",

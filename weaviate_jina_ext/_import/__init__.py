@@ -26,14 +26,17 @@ failure stores nothing twice and fills the gaps. ``skip_existing=True`` makes a 
 only the objects that are missing, so Jina is not paid twice for the rest.
 
 The input is streamed: only ``concurrency`` chunks of ``batch_size`` objects are held at a
-time, plus one set of 16-byte-id integers used to detect duplicate ids (about 80 bytes per
-object: 8 MB for 100,000 objects).
+time, plus the ids seen so far, kept compactly to detect duplicate ids exactly (about 20
+bytes per object: 20 MB for 1,000,000 objects; see ``_seen``).
 
 Layout (as in httpx): everything without I/O is shared, and the two runners differ only in
 how they send, wait and run chunks concurrently.
 
 * ``_types``: :class:`ImportObject`, :class:`FailedObject`, :class:`ImportReport`;
 * ``_ids``: :func:`derive_uuid` and reading given ids;
+* ``_seen``: the compact set of ids seen, for exact duplicate detection;
+* ``_plan``: the throughput planner (:func:`plan_import`, :class:`ImportPlan`) and the
+  pacing that adapts to 429s;
 * ``_validate``: checks of the arguments and of each input object (shape, property values,
   text UTF-8 cannot encode);
 * ``_targets``: the collection's target vectors (Jina or not, model, length), read from its
@@ -52,10 +55,11 @@ from __future__ import annotations
 from weaviate_jina_ext._exceptions import ImportAbortedError, ImportIncompleteError
 from weaviate_jina_ext._import._async import async_import_objects
 from weaviate_jina_ext._import._breaker import DEFAULT_BREAKER_AFTER
-from weaviate_jina_ext._import._core import DEFAULT_CONCURRENCY
 from weaviate_jina_ext._import._ids import derive_uuid
+from weaviate_jina_ext._import._plan import TIERS, ImportPlan, JinaLimits, plan_import
 from weaviate_jina_ext._import._sync import import_objects
 from weaviate_jina_ext._import._types import FailedObject, ImportObject, ImportReport
+from weaviate_jina_ext._import._validate import DEFAULT_CONCURRENCY
 
 __all__ = [
     "DEFAULT_BREAKER_AFTER",
@@ -63,9 +67,13 @@ __all__ = [
     "FailedObject",
     "ImportAbortedError",
     "ImportIncompleteError",
+    "TIERS",
     "ImportObject",
+    "ImportPlan",
     "ImportReport",
+    "JinaLimits",
     "async_import_objects",
     "derive_uuid",
     "import_objects",
+    "plan_import",
 ]

@@ -24,11 +24,11 @@ from weaviate_jina_ext._import._classify import _UNREACHABLE_ERRORS
 from weaviate_jina_ext._import._core import (
     _WAIT_INITIAL,
     _WAIT_MAX,
-    DEFAULT_CONCURRENCY,
     _cancelled,
     _Core,
     _InputError,
 )
+from weaviate_jina_ext._import._plan import ImportPlan
 from weaviate_jina_ext._import._targets import _Targets
 from weaviate_jina_ext._import._types import ImportObject, ImportReport
 from weaviate_jina_ext._import._validate import _check_collection, _Settings
@@ -52,18 +52,19 @@ async def async_import_objects(
     | AsyncIterable[ImportObject | Mapping[str, Any]],
     *,
     id_key: str | Callable[[Mapping[str, Any]], object] | None = None,
-    batch_size: int = 100,
+    batch_size: int | None = None,
     max_attempts: int = 5,
     max_retry_time: float = 300.0,
     progress: bool | None = None,
     total: int | None = None,
-    concurrency: int = DEFAULT_CONCURRENCY,
+    concurrency: int | None = None,
     skip_existing: bool = False,
     wait_initial: float = _WAIT_INITIAL,
     wait_max: float = _WAIT_MAX,
     verify: bool = False,
     allow_no_vectorizer: bool = False,
     breaker_after: float | None = DEFAULT_BREAKER_AFTER,
+    plan: ImportPlan | None = None,
 ) -> ImportReport:
     """Async twin of :func:`import_objects` for a ``CollectionAsync``.
 
@@ -97,6 +98,7 @@ async def async_import_objects(
         verify=verify,
         allow_no_vectorizer=allow_no_vectorizer,
         breaker_after=breaker_after,
+        plan=plan,
     )
     _check_collection(collection, want_async=True)
     remember_keys(connection_credentials(collection))  # cleared from every reason and log
@@ -171,7 +173,7 @@ class _AsyncRunner:
             self._in_hand = core.add(raw)
             if self._in_hand is None:
                 continue
-            while len(pending) >= core.settings.concurrency:
+            while len(pending) >= core.in_flight_limit():
                 await self._settle(pending)
             if core.stopped:
                 return
@@ -235,6 +237,7 @@ class _AsyncRunner:
                     continue
             unit = chunk.next_send()
             assert unit is not None
+            await self._wait(core.pace(sum(len(group.items) for group in unit)))
             started = time.monotonic()
             results = [await self._send(group) for group in unit]
             outage: str | None = None

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from weaviate.classes.data import DataObject
 
 from weaviate_jina_ext._import._classify import (
+    RATE_LIMIT_RULES,
     _classify_exception,
     _classify_message,
     _Kind,
@@ -151,6 +152,7 @@ class _Chunk:
         verdicts = [self._verdicts(g, r) for g, r in zip(unit, results, strict=True)]
         self._in_flight = None
         flat = [v for vs in verdicts for v in vs]
+        self._core.paced(any(v is not None and v.rule in RATE_LIMIT_RULES for v in flat))
         outages = [v.reason for v in flat if v is not None and v.outage]
         outage = outages[0] if flat and len(outages) == len(flat) else None
         probe = unit[0].probe

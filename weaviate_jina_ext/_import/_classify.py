@@ -199,6 +199,8 @@ _JINA_STATUS_RULES: Final[dict[int, _Rule]] = {
     425: _Rule("jina-too-early", _Kind.TRANSIENT),
     429: _Rule("jina-rate-limit", _Kind.TRANSIENT),
 }
+#: The rules that mean Jina (or Weaviate's client) refused for pacing: a plan's pacer slows down.
+RATE_LIMIT_RULES: Final = frozenset({"jina-rate-limit", "rate-limit"})
 #: Per-object messages that quote no Jina status, checked in order; none matching:
 #: ``permanent``.
 _MESSAGE_RULES: Final[tuple[tuple[re.Pattern[str], _Rule], ...]] = (

@@ -37,7 +37,9 @@ from weaviate_jina_ext._import._classify import (
     _Verdict,
 )
 from weaviate_jina_ext._import._ids import _derive, _given_uuid
+from weaviate_jina_ext._import._plan import _Pacer
 from weaviate_jina_ext._import._reasons import _scrub, _short
+from weaviate_jina_ext._import._seen import SeenIds
 from weaviate_jina_ext._import._targets import _Targets
 from weaviate_jina_ext._import._types import FailedObject, ImportObject, ImportReport
 from weaviate_jina_ext._import._validate import (
@@ -53,14 +55,10 @@ if TYPE_CHECKING:
 
     from tqdm import tqdm
 
-__all__ = ["DEFAULT_CONCURRENCY"]
+__all__: list[str] = []
 
 _logger = logging.getLogger("weaviate_jina_ext")
 
-#: Chunks in flight at once. Weaviate answers one ``insert_many`` only after the Jina calls
-#: for it return, so one request at a time leaves both servers idle most of the time; four
-#: beat the client's dynamic batching in ``bench/bench_import.py``.
-DEFAULT_CONCURRENCY: Final = 4
 #: Backoff between retry rounds of one chunk (stamina's ``wait_initial``/``wait_max``).
 #: Weaviate does not pass Jina's ``Retry-After`` on, so the wait is exponential with jitter.
 _WAIT_INITIAL: Final = 0.5
@@ -85,10 +83,11 @@ class _Core:
         self.stored = 0
         self.skipped = 0
         self.retried = 0
+        self.rate_limited = 0
         self._failed: list[FailedObject] = []
         self._buffer: list[_Item] = []
         self._emitted = False
-        self._seen: set[int] = set()
+        self._seen = SeenIds()  # compact: flat memory however long the input
         self._lock = threading.Lock()
         self._systemic: set[str] = set()
         self._abort: _Verdict | None = None
@@ -99,6 +98,8 @@ class _Core:
         self._bar: tqdm[NoReturn] | None = None
         self._started = time.perf_counter()
         self.breaker = _Breaker(settings.breaker_after)
+        #: Keeps a planned import at its pace and backs off on 429s (``None``: no plan).
+        self.pacer = _Pacer.following(settings.plan) if settings.plan is not None else None
         #: The collection's vectors, read before the first send (``None``: not read yet).
         self.targets: _Targets | None = None
 
@@ -204,13 +205,12 @@ class _Core:
             raise _InvalidObjectError(message, properties=props) from None
         if bad_value is not None:
             raise _InvalidObjectError(bad_value.message, uuid=uid, properties=props)
-        if uid.int in self._seen:
+        if not self._seen.add(uid):
             msg = (
                 f"has the id {uid} of an earlier object in this input; give each object a "
                 f"distinct key (id_key=) or uuid, or drop the duplicate"
             )
             raise _InvalidObjectError(msg, uuid=uid, properties=props)
-        self._seen.add(uid.int)
         return _Item(index, uid, props, vector)
 
     def _check_covered(self, vector: object) -> None:
@@ -268,6 +268,7 @@ class _Core:
             failed=failed,
             retried=self.retried,
             skipped=self.skipped,
+            rate_limited=self.rate_limited,
         )
 
     def result(self) -> ImportReport:
@@ -367,6 +368,35 @@ class _Core:
         if exc is not None:
             self._why_interrupted = f"the import was interrupted ({type(exc).__name__})"
         self._signal()
+
+    # -- pacing (plan=...)
+
+    def in_flight_limit(self) -> int:
+        """Chunks allowed in flight now: the setting, or less while a plan backs off."""
+        if self.pacer is None:
+            return self.settings.concurrency
+        return min(self.settings.concurrency, self.pacer.concurrency)
+
+    def pace(self, objects: int) -> float:
+        """Seconds to wait before sending ``objects`` (0 without a plan); reserves the slot."""
+        return 0.0 if self.pacer is None else self.pacer.delay(objects)
+
+    def paced(self, rate_limited: bool) -> None:
+        """After each send: whether Jina answered 429 for any of its objects."""
+        if rate_limited:
+            with self._lock:
+                self.rate_limited += 1
+        if self.pacer is None:
+            return
+        if rate_limited:
+            self.pacer.rate_limited()
+            _logger.info(
+                "rate limited: pacing at %.1f objects/s, %d chunks in flight",
+                self.pacer.rate,
+                self.in_flight_limit(),
+            )
+        elif self.pacer.clean():
+            _logger.info("pace back at the plan: %.1f objects/s", self.pacer.rate)
 
     def wait(self, seconds: float) -> None:
         """Sleep up to ``seconds`` in a worker thread; stopping the import cuts it short."""

@@ -22,11 +22,11 @@ from weaviate_jina_ext._import._classify import _UNREACHABLE_ERRORS
 from weaviate_jina_ext._import._core import (
     _WAIT_INITIAL,
     _WAIT_MAX,
-    DEFAULT_CONCURRENCY,
     _cancelled,
     _Core,
     _InputError,
 )
+from weaviate_jina_ext._import._plan import ImportPlan
 from weaviate_jina_ext._import._targets import _Targets
 from weaviate_jina_ext._import._types import ImportObject, ImportReport
 from weaviate_jina_ext._import._validate import _check_collection, _Settings
@@ -48,18 +48,19 @@ def import_objects(
     objects: Iterable[ImportObject | Mapping[str, Any]],
     *,
     id_key: str | Callable[[Mapping[str, Any]], object] | None = None,
-    batch_size: int = 100,
+    batch_size: int | None = None,
     max_attempts: int = 5,
     max_retry_time: float = 300.0,
     progress: bool | None = None,
     total: int | None = None,
-    concurrency: int = DEFAULT_CONCURRENCY,
+    concurrency: int | None = None,
     skip_existing: bool = False,
     wait_initial: float = _WAIT_INITIAL,
     wait_max: float = _WAIT_MAX,
     verify: bool = False,
     allow_no_vectorizer: bool = False,
     breaker_after: float | None = DEFAULT_BREAKER_AFTER,
+    plan: ImportPlan | None = None,
 ) -> ImportReport:
     """Import ``objects`` into ``collection``, retrying what Jina failed transiently.
 
@@ -73,8 +74,8 @@ def import_objects(
     non-str property names, a reserved property name, a vector that is not a list of
     numbers, a bad uuid, an id already used in this input) raises :class:`JinaConfigError`
     before anything is written; later ones are reported in ``report.failed`` with
-    ``retryable=False`` and the import goes on. Duplicate ids are found with a set of the
-    ids seen so far (about 80 bytes per object).
+    ``retryable=False`` and the import goes on. Duplicate ids are found exactly with a compact
+    set of the ids seen so far (about 20 bytes per object).
 
     Before the first send the collection's config is read: an object that carries no vector
     for a target vector without a Jina vectorizer is refused like an invalid object (it
@@ -114,14 +115,14 @@ def import_objects(
         id_key: How to derive ids for objects without a uuid: a property name, a function
             of the properties returning a key, or ``None`` for all the properties (see
             :func:`derive_uuid`).
-        batch_size: Objects per ``insert_many`` request.
+        batch_size: Objects per ``insert_many`` request (default: the plan's, else 100).
         max_attempts: Most rounds of sends for objects that keep failing transiently
             (1: no retries).
         max_retry_time: Most seconds one chunk spends retrying.
         progress: ``True`` shows a tqdm bar, ``False`` never; ``None`` shows one on a
             terminal once the import has run two seconds.
         total: The number of objects, for the bar (taken from ``len(objects)`` if any).
-        concurrency: Chunks in flight at once.
+        concurrency: Chunks in flight at once (default: the plan's, else 4).
         skip_existing: Look up each chunk's ids first and send only the objects that are not
             in the collection yet (for re-runs: nothing already stored is vectorized again).
         wait_initial: First backoff between retry rounds, in seconds (also the jitter).
@@ -136,6 +137,11 @@ def import_objects(
             failed for an outage (Weaviate unreachable, Jina down; not rate limits) after
             which the import stops with an exact report; ``None`` lets every chunk spend its
             own retries.
+        plan: An :class:`ImportPlan` from :func:`plan_import`: its ``batch_size`` and
+            ``concurrency`` (unless given here), and its pace: sends are spaced to keep its
+            objects per second, halved (with the chunks in flight) after a send that met a
+            429 and recovered step by step after sends that met none. Create the client
+            with ``requests_per_minute=plan.requests_per_minute`` so Weaviate paces alike.
 
     Returns:
         The report; ``report.raise_for_failures()`` turns failures into an exception.
@@ -161,6 +167,7 @@ def import_objects(
         verify=verify,
         allow_no_vectorizer=allow_no_vectorizer,
         breaker_after=breaker_after,
+        plan=plan,
     )
     _check_collection(collection, want_async=False)
     remember_keys(connection_credentials(collection))  # cleared from every reason and log
@@ -231,7 +238,7 @@ class _SyncRunner:
             self._in_hand = core.add(raw)
             if self._in_hand is None:
                 continue
-            while len(pending) >= core.settings.concurrency:
+            while len(pending) >= core.in_flight_limit():
                 self._settle(pending, FIRST_COMPLETED)
             if core.stopped:
                 return
@@ -292,6 +299,7 @@ class _SyncRunner:
                     continue
             unit = chunk.next_send()
             assert unit is not None
+            core.wait(core.pace(sum(len(group.items) for group in unit)))
             started = time.monotonic()
             results = [self._send(group) for group in unit]
             outage: str | None = None

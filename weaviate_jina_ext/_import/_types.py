@@ -71,6 +71,8 @@ class ImportReport:
         failed: Every object that is not stored, in input order.
         retried: Objects sent more than once because of transient failures.
         skipped: Objects left alone because they already existed (``skip_existing=True``).
+        rate_limited: Sends in which Jina answered 429 for some objects (through Weaviate):
+            0 when the import stayed within the key's limits.
     """
 
     total: int
@@ -78,6 +80,7 @@ class ImportReport:
     failed: list[FailedObject]
     retried: int
     skipped: int = 0
+    rate_limited: int = 0
 
     @property
     def ok(self) -> bool:

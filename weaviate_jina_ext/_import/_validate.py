@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Final
 from weaviate.collections.classes.types import GeoCoordinate, PhoneNumber
 
 from weaviate_jina_ext._exceptions import JinaConfigError
+from weaviate_jina_ext._import._plan import ImportPlan
 from weaviate_jina_ext._rules import (
     flag,
     is_int,
@@ -39,6 +40,13 @@ if TYPE_CHECKING:
     from uuid import UUID
 
 #: The nil UUID stands for "no id could be derived" in a :class:`FailedObject`.
+#: Chunks in flight at once. Weaviate answers one ``insert_many`` only after the Jina calls
+#: for it return, so one request at a time leaves both servers idle most of the time; four
+#: beat the client's dynamic batching in ``bench/bench_import.py``.
+DEFAULT_CONCURRENCY: Final = 4
+#: Objects per ``insert_many`` request when neither ``batch_size`` nor a plan says.
+DEFAULT_BATCH_SIZE: Final = 100
+
 _NIL: Final = uuid_lib.UUID(int=0)
 _RESERVED_PROPERTIES: Final = ("id", "vector")
 
@@ -276,6 +284,7 @@ class _Settings:
     verify: bool = False
     allow_no_vectorizer: bool = False
     breaker_after: float | None = None
+    plan: ImportPlan | None = None
 
     @classmethod
     def check(
@@ -295,6 +304,7 @@ class _Settings:
         verify: object = False,
         allow_no_vectorizer: object = False,
         breaker_after: object = None,
+        plan: object = None,
     ) -> _Settings:
         if isinstance(objects, str | bytes | Mapping) or not (
             isinstance(objects, Iterable | AsyncIterable)
@@ -318,6 +328,16 @@ class _Settings:
         skip = flag("skip_existing", skip_existing)
         verify = flag("verify", verify)
         allow_no_vectorizer = flag("allow_no_vectorizer", allow_no_vectorizer)
+        if plan is not None and not isinstance(plan, ImportPlan):
+            msg = (
+                f"plan must be an ImportPlan (from plan_import(...)) or None, got "
+                f"{type(plan).__name__}"
+            )
+            raise JinaConfigError(msg)
+        if batch_size is None:
+            batch_size = plan.batch_size if plan is not None else DEFAULT_BATCH_SIZE
+        if concurrency is None:
+            concurrency = plan.concurrency if plan is not None else DEFAULT_CONCURRENCY
         if total is None and isinstance(objects, Sized):
             total = len(objects)
         return cls(
@@ -336,4 +356,5 @@ class _Settings:
             breaker_after=optional_positive_seconds(
                 "breaker_after", breaker_after, none_means="to let every chunk retry on its own"
             ),
+            plan=plan,
         )
