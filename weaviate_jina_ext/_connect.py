@@ -23,15 +23,12 @@ import weaviate
 from weaviate.embedded import WEAVIATE_VERSION
 
 from weaviate_jina_ext._catalogue import (
-    MODULE_MULTI2MULTIVEC,
-    MODULE_MULTI2VEC,
-    MODULE_RERANKER,
-    MODULE_TEXT2MULTIVEC,
     MODULE_TEXT2VEC,
 )
 from weaviate_jina_ext._compat import connection_headers, integration_headers
 from weaviate_jina_ext._exceptions import HeaderConflictError, JinaModuleNotEnabledError
 from weaviate_jina_ext._keys import resolve_api_key, validate_api_key
+from weaviate_jina_ext._module_rules import JINA_MODULES, canonical_module
 from weaviate_jina_ext._rules import optional_positive_int
 from weaviate_jina_ext._secrets import mask_key, shown_header_value
 from weaviate_jina_ext._wire import HEADER_API_KEY, HEADER_RATELIMIT_RPM, HEADER_RATELIMIT_TPM
@@ -62,15 +59,6 @@ __all__ = [
 _log = logging.getLogger("weaviate_jina_ext")
 
 #: Every Weaviate module that talks to the Jina API.
-JINA_MODULES = (
-    MODULE_TEXT2VEC,
-    MODULE_MULTI2VEC,
-    MODULE_TEXT2MULTIVEC,
-    MODULE_MULTI2MULTIVEC,
-    MODULE_RERANKER,
-)
-# Older servers name the multi-vector module text2colbert-jinaai; both names mean one module.
-_MODULE_ALIASES = {MODULE_TEXT2MULTIVEC: ("text2colbert-jinaai",)}
 
 
 #: What the client's ``Integrations.jinaai(base_url=...)`` sends; no Weaviate code reads it.
@@ -202,8 +190,8 @@ def _enabled_modules(meta: Mapping[str, Any]) -> tuple[str, ...]:
 def _check_modules(meta: Mapping[str, Any], wanted: Iterable[str]) -> None:
     enabled = _enabled_modules(meta)
     for module in wanted:
-        names = (module, *_MODULE_ALIASES.get(module, ()))
-        if not any(n in enabled for n in names):
+        # Older servers name the multi-vector module text2colbert-jinaai: one module.
+        if not any(canonical_module(n) == canonical_module(module) for n in enabled):
             shown = ", ".join(enabled) or "none"
             msg = (
                 f"the Weaviate server (version {meta.get('version', '?')}) does not have the "
