@@ -110,11 +110,12 @@ def test_basic_vectorizer(
     """basic_vectorizer.py creates a text2vec-jinaai collection with the model written out."""
     name = _name()
     model = example("basic_vectorizer").main(weaviate_jina_client, jina_fake_base_url, name)
-    assert model == "jina-embeddings-v2-base-en"
+    assert model == "jina-embeddings-v4"  # the builders' default, written out
     config = weaviate_jina_client.collections.use(name).config.get()
     assert config.vector_config is not None
     stored = dict(config.vector_config["default"].vectorizer.model)
     assert stored["model"] == model
+    assert stored["dimensions"] == 2048  # its full length, written out too
     assert stored["baseURL"].rstrip("/") == jina_fake_base_url
     out = capsys.readouterr().out
     line = rf"{name}: vectorizer text2vec-jinaai, model {model}"
