@@ -68,8 +68,10 @@ MIN_SERVER_VERSION: Final = "1.27.0"
 #: The Weaviate versions the integration suite runs against, oldest first: the oldest line
 #: tried whose Go module builds with Go 1.26 (1.28: dimensions sent to v3/CLIP only, no
 #: ColBERT module), the last release before the 1.31.6 default-model change (dimensions=1024
-#: sent to every model), a middle line and the pinned newest.
-TESTED_LINES: Final[tuple[str, ...]] = ("1.28.16", "1.31.5", "1.35.16", "1.39.3")
+#: sent to every model) and the pinned newest, which is on the later side of every change in
+#: SERVER_CHANGES. A line between them (1.35.16 passes the subset too) would add a Go build
+#: of several minutes to a cold CI run and no side of a change that these three miss.
+TESTED_LINES: Final[tuple[str, ...]] = ("1.28.16", "1.31.5", "1.39.3")
 
 #: Which models the text path sends ``dimensions`` for: only names containing ``v3`` or
 #: ``clip``, or every model.
