@@ -158,10 +158,7 @@ class _RequestPlanner:
         }
         base.update({k: v for k, v in optional.items() if v is not None})
         spans = self._spans(items, info, truncate=bool(truncate), late_chunking=bool(late_chunking))
-        calls = tuple(
-            _Call(EMBEDDINGS_PATH, {**base, "input": items[a:b]}, a, b - a, len(items))
-            for a, b in spans
-        )
+        calls = _calls(EMBEDDINGS_PATH, base, items, spans)
         return _Plan(calls, lambda payloads: _finish_embeddings(calls, payloads, model))
 
     def plan_embed_for_weaviate(
@@ -183,16 +180,7 @@ class _RequestPlanner:
         fields = sends.body_fields()
         inputs: list[Any] = [{"text": t} for t in items] if sends.multimodal_input else items
         spans = self._spans(items, info, truncate=False, late_chunking=False)
-        calls = tuple(
-            _Call(
-                EMBEDDINGS_PATH,
-                {"input": inputs[a:b], "model": model, **fields},
-                a,
-                b - a,
-                len(items),
-            )
-            for a, b in spans
-        )
+        calls = _calls(EMBEDDINGS_PATH, {"model": model, **fields}, inputs, spans)
         return _Plan(calls, lambda payloads: _finish_embeddings(calls, payloads, model))
 
     def plan_embed_objects_for_weaviate(
@@ -240,16 +228,7 @@ class _RequestPlanner:
         fields = weaviate_sends(
             MODULE_MULTI2VEC, model, query=False, dimensions=dimensions
         ).body_fields()
-        calls = tuple(
-            _Call(
-                EMBEDDINGS_PATH,
-                {"input": inputs[a:b], "model": model, **fields},
-                a,
-                b - a,
-                len(inputs),
-            )
-            for a, b in spans
-        )
+        calls = _calls(EMBEDDINGS_PATH, {"model": model, **fields}, inputs, spans)
 
         def finish(payloads: list[dict[str, Any]]) -> EmbeddingResult:
             flat = _finish_embeddings(calls, payloads, model)
@@ -286,10 +265,7 @@ class _RequestPlanner:
             base["input_type"] = input_type
         # The endpoint has no ``truncate``; ColBERT models cut long inputs themselves.
         spans = self._spans(items, info, truncate=True, late_chunking=False)
-        calls = tuple(
-            _Call(MULTI_VECTOR_PATH, {**base, "input": items[a:b]}, a, b - a, len(items))
-            for a, b in spans
-        )
+        calls = _calls(MULTI_VECTOR_PATH, base, items, spans)
         return _Plan(calls, lambda payloads: _finish_multivectors(calls, payloads, model))
 
     def plan_rerank(
@@ -391,6 +367,15 @@ class _RequestPlanner:
 _BYO_MODULES: Final = (MODULE_TEXT2VEC, MODULE_MULTI2VEC)
 #: Estimated tokens of one image, for splitting requests only (the API counts its own).
 _IMAGE_TOKENS: Final = 1000
+
+
+def _calls(
+    path: str, base: Mapping[str, Any], inputs: Sequence[Any], spans: Sequence[tuple[int, int]]
+) -> tuple[_Call, ...]:
+    """One request per span of ``inputs``, each ``base`` plus its slice as ``input``."""
+    return tuple(
+        _Call(path, {**base, "input": inputs[a:b]}, a, b - a, len(inputs)) for a, b in spans
+    )
 
 
 def _byo_module(module: object) -> str:
