@@ -131,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
     fake.add_argument(
         "--concurrency", type=_positive_int, help="enforce requests in flight per key"
     )
+    fake.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        help="processes serving the port (default 1); more for benchmarks and big loads, "
+        "without --rpm/--tpm/--concurrency, which one process must count",
+    )
     fake.set_defaults(handler=_cmd_fake_jina)
     _add_doctor(commands)
     return parser
@@ -217,7 +224,9 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def _cmd_fake_jina(args: argparse.Namespace) -> int:
+    from weaviate_jina_ext._exceptions import JinaConfigError  # noqa: PLC0415
     from weaviate_jina_ext.testing._fake import FakeJina, Faults, RateLimit  # noqa: PLC0415
+    from weaviate_jina_ext.testing._fake._workers import WorkerPool  # noqa: PLC0415
 
     rates = (args.fault_rate_429, args.fault_rate_500, args.fault_rate_503)
     faults = None
@@ -232,10 +241,40 @@ def _cmd_fake_jina(args: argparse.Namespace) -> int:
         )
     limits = None
     if args.rpm or args.tpm or args.concurrency:
+        if args.workers > 1:
+            msg = (
+                f"--workers {args.workers} cannot enforce --rpm, --tpm or --concurrency: each "
+                "worker process would count alone; serve rate limits with --workers 1"
+            )
+            sys.stderr.write(f"weaviate-jina-ext fake-jina: {msg}\n")
+            return 2
         limits = RateLimit(
             requests_per_minute=args.rpm,
             tokens_per_minute=args.tpm,
             concurrency=args.concurrency,
+        )
+    server: FakeJina | WorkerPool
+    if args.workers > 1:
+        try:
+            server = WorkerPool(
+                workers=args.workers,
+                host=args.host,
+                port=args.port,
+                api_keys=args.api_keys,
+                faults=faults,
+                strict=not args.lenient,
+            )
+        except JinaConfigError as exc:
+            sys.stderr.write(f"weaviate-jina-ext fake-jina: {exc}\n")
+            return 2
+    else:
+        server = FakeJina(
+            host=args.host,
+            port=args.port,
+            api_keys=args.api_keys,
+            faults=faults,
+            rate_limit=limits,
+            strict=not args.lenient,
         )
     stop = threading.Event()
 
@@ -244,15 +283,8 @@ def _cmd_fake_jina(args: argparse.Namespace) -> int:
 
     previous = signal.signal(signal.SIGTERM, on_signal)
     try:
-        with FakeJina(
-            host=args.host,
-            port=args.port,
-            api_keys=args.api_keys,
-            faults=faults,
-            rate_limit=limits,
-            strict=not args.lenient,
-        ) as fake:
-            sys.stdout.write(f"{fake.url}\n")
+        with server:
+            sys.stdout.write(f"{server.url}\n")
             sys.stdout.flush()
             try:
                 while not stop.wait(0.5):

@@ -142,6 +142,8 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
         address: tuple[str, int],
         handler: type[BaseHTTPRequestHandler],
         app: Answerer,
+        *,
+        bind_and_activate: bool = True,
     ) -> None:
         self.app = app
         self.connections = ConnectionRegistry()
@@ -149,7 +151,7 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
         self._workers_lock = threading.Lock()
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
-        super().__init__(address, handler)
+        super().__init__(address, handler, bind_and_activate=bind_and_activate)
 
     def server_bind(self) -> None:
         """Bind like ``TCPServer``, skipping ``HTTPServer``'s FQDN look-up."""

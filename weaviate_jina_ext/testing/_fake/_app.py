@@ -120,6 +120,11 @@ class FakeJinaApp:
     # -- state
 
     @property
+    def stopping(self) -> threading.Event:
+        """Set while the transport stops: injected sleeps (latency, hangs) end at once."""
+        return self._stopping
+
+    @property
     def requests(self) -> list[RecordedRequest]:
         """A snapshot of the recorded requests, oldest first (keys masked)."""
         return self._recording.snapshot()

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from weaviate_jina_ext.testing._fake._faults import Faults
     from weaviate_jina_ext.testing._fake._limits import RateLimit
 
-__all__ = ["FakeJina"]
+__all__ = ["FakeJina", "FakeJinaHandler"]
 
 _log = logging.getLogger("weaviate_jina_ext.testing.fake_jina")
 
@@ -137,10 +137,12 @@ class _FakeJinaServer(LoopbackHTTPServer):
     thread_name = "fake-jina"
 
     def __init__(self, address: tuple[str, int], fake_jina: FakeJina) -> None:
-        super().__init__(address, _FakeJinaHandler, fake_jina)
+        super().__init__(address, FakeJinaHandler, fake_jina)
 
 
-class _FakeJinaHandler(LoopbackRequestHandler):
+class FakeJinaHandler(LoopbackRequestHandler):
+    """Hands every request, whatever its method, to the server's app."""
+
     server: LoopbackHTTPServer
 
     def _serve(self) -> None:
