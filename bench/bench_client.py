@@ -1,22 +1,23 @@
 """Throughput of AsyncJinaClient against the local fake Jina API with injected latency.
 
-The fake Jina server runs in a child process (the real API runs elsewhere: sharing the
-client's interpreter, and its GIL, would charge the server's work to the client) and adds
-``--latency`` to every request, optionally capped at ``--rpm`` requests a minute.
-``AsyncJinaClient`` (``max_concurrency=--concurrency``) then embeds ``concurrency x batch x
---waves`` texts, at its default batch (the model's 2,048 inputs, within its token budget),
-at 100 and at 512, best of ``--trials`` runs each. Two bounds are printed for each batch:
+The fake Jina server runs in child processes (``fake-jina --workers``, two by default: the
+real API runs elsewhere, and sharing the client's interpreter would charge the server's
+work to the client). Every answer takes ``--latency`` from the request's arrival, the
+server's computing included, as a real API's latency does; ``--rpm`` caps requests a
+minute (served by one process, which must count them). ``AsyncJinaClient``
+(``max_concurrency=--concurrency``) then embeds ``concurrency x batch x --waves`` texts, at
+its default batch (the model's 2,048 inputs, within its token budget), at 100 and at 512,
+best of ``--trials`` runs each. Two bounds are printed for each batch:
 
 * the bound: ``min(concurrency * batch / latency, rpm * batch / 60)`` texts/s, what any
   client could reach if the server answered in exactly ``latency``;
-* the bound with the server's time: ``texts / (waves * (latency + server) + (concurrency -
-  1) * server)`` (and at most one server core's ``batch / server``), where ``server`` is the
-  server's own time for one request of that batch (its round trip with nothing else in
-  flight, read without parsing, minus the injected latency; best of 3). The local server
-  sleeps the latency of all requests at once but computes their vectors one at a time, so
-  the first wave's answers leave it ``server`` apart; at batch 2,048 that is tens of
-  milliseconds a request (it parses, tokenises and embeds every text at the model's full
-  length).
+* the bound with the server's time: ``texts / (waves * (latency + server))``, where
+  ``server`` is what a lone request of that batch takes beyond the latency (its round trip
+  with nothing else in flight, read without parsing, minus the latency; best of 3): the
+  transfer, and any computing that outlasts the latency.
+
+The CPU the client spends per request is printed, and the server's (its processes, from
+``/proc``): on a small machine both share the cores, which the real API does not.
 
 Targets: the client at >= 0.95 of both bounds. A sequential peer (a plain ``httpx.Client``
 loop, as the synchronous LangChain and LlamaIndex Jina clients work) is measured at batch
@@ -41,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import stamina
+from _proc import tree_cpu_seconds
 from _report import Report
 
 from weaviate_jina_ext._catalogue import find_model
@@ -56,13 +58,25 @@ TARGET_BOUND = 0.95
 TARGET_PEER = 8.0
 
 
-def serve(latency: float, rpm: int | None, conn: Connection, stop: Event) -> None:
-    """Run FakeJina in this (child) process until ``stop`` is set; send its URL on ``conn``."""
-    from weaviate_jina_ext.testing._fake import FakeJina, Faults, RateLimit  # noqa: PLC0415
+def serve(latency: float, rpm: int | None, workers: int, conn: Connection, stop: Event) -> None:
+    """Run the fake in this (child) process until ``stop`` is set; send its URL on ``conn``.
 
-    limit = RateLimit(requests_per_minute=rpm) if rpm else None
-    with FakeJina(api_keys=[KEY], faults=Faults(latency=latency), rate_limit=limit) as jina:
-        conn.send(jina.url)
+    Without a rate limit it is a pool of ``workers`` processes (``fake-jina --workers``);
+    a rate limit must be counted in one process, so with ``rpm`` it is one FakeJina.
+    """
+    from weaviate_jina_ext.testing._fake import FakeJina, Faults, RateLimit  # noqa: PLC0415
+    from weaviate_jina_ext.testing._fake._workers import WorkerPool  # noqa: PLC0415
+
+    faults = Faults(latency=latency)
+    server: FakeJina | WorkerPool
+    if rpm:
+        server = FakeJina(
+            api_keys=[KEY], faults=faults, rate_limit=RateLimit(requests_per_minute=rpm)
+        )
+    else:
+        server = WorkerPool(workers=workers, api_keys=[KEY], faults=faults)
+    with server:
+        conn.send(server.url)
         stop.wait()
 
 
@@ -154,6 +168,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=10, help="async in-flight cap (10)")
     parser.add_argument("--latency", type=float, default=0.4, help="server latency, s (0.4)")
     parser.add_argument("--rpm", type=int, default=None, help="server requests/minute limit")
+    parser.add_argument("--workers", type=int, default=2, help="server processes without --rpm (2)")
     parser.add_argument("--waves", type=int, default=4, help="requests per slot per run (4)")
     parser.add_argument("--trials", type=int, default=3, help="runs per batch; best counts (3)")
     parser.add_argument("--dimensions", type=int, default=32, help="vector length (32)")
@@ -165,26 +180,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def measure(url: str, args: argparse.Namespace, report: Report, label: str) -> float:
+def measure(
+    url: str, server_pid: int, args: argparse.Namespace, report: Report, label: str
+) -> float:
     """Measure one batch size; print its figures and ratio lines; return texts/s."""
     explicit = None if label == "default" else int(label)
     batch = explicit or default_batch(args.model, make_texts(1)[0])
     texts = make_texts(args.concurrency * batch * args.waves)
+    server_before = tree_cpu_seconds(server_pid)
     seconds, cpu = min(
         asyncio.run(run_async(url, texts, explicit, args)) for _ in range(args.trials)
     )
+    server_after = tree_cpu_seconds(server_pid)
+    sent = args.trials * (len(texts) // batch + args.concurrency)  # with the warm-up calls
+    server_cpu = ""
+    if server_before is not None and server_after is not None:
+        ms = (server_after - server_before) * 1000 / sent
+        server_cpu = f"; server CPU {ms:.1f} ms a request"
     rate = len(texts) / seconds
     server = server_time(url, texts, batch, args)
     bound = args.concurrency * batch / args.latency
-    # The server sleeps the latency for every request at once but computes one at a time:
-    # a run's waves each take latency + server, and the first wave's answers come out one
-    # server time apart (the client sends each wave's requests together).
     requests = len(texts) // batch
-    least = max(
-        args.waves * (args.latency + server) + (args.concurrency - 1) * server,
-        requests * server,
-    )
-    with_server = len(texts) / least
+    with_server = len(texts) / (args.waves * (args.latency + server))
     if args.rpm:
         bound = min(bound, args.rpm * batch / 60)
         with_server = min(with_server, args.rpm * batch / 60)
@@ -193,7 +210,7 @@ def measure(url: str, args: argparse.Namespace, report: Report, label: str) -> f
         f"{name}: {len(texts)} texts in {seconds:.2f} s = {rate:,.0f} texts/s; bound "
         f"{bound:,.0f}/s; server's own time {server * 1000:.1f} ms a request; bound with it "
         f"{with_server:,.0f}/s; client CPU {cpu * 1000 / requests:.1f} ms a request "
-        f"({cpu / seconds:.0%} of one core over the run)"
+        f"({cpu / seconds:.0%} of one core over the run){server_cpu}"
     )
     report.ratio(f"async / bound, {name}", rate / bound, target=TARGET_BOUND)
     report.ratio(
@@ -217,15 +234,21 @@ def main(argv: list[str] | None = None) -> int:
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
     stop = context.Event()
-    process = context.Process(target=serve, args=(args.latency, args.rpm, child, stop))
+    process = context.Process(
+        target=serve, args=(args.latency, args.rpm, args.workers, child, stop)
+    )
     process.start()
     try:
         if not parent.poll(60):
             print("the fake Jina server did not start", file=sys.stderr)
             return 2
         url = parent.recv()
+        assert process.pid is not None  # started above
         stamina.set_active(True)
-        rates = {label: measure(url, args, report, label) for label in args.batches.split(",")}
+        rates = {
+            label: measure(url, process.pid, args, report, label)
+            for label in args.batches.split(",")
+        }
         if not args.skip_sequential and "100" in rates:
             texts = make_texts(args.concurrency * 100 * args.waves)
             seq = len(texts) / run_sequential(url, texts, 100, args)

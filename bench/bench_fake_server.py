@@ -26,7 +26,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import json
 import os
@@ -37,9 +36,9 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
+from _proc import tree_cpu_seconds
 from _report import Report
 
 from weaviate_jina_ext._catalogue import find_model
@@ -74,32 +73,6 @@ def _start_server(workers: int) -> tuple[subprocess.Popen[str], str]:
         msg = f"fake-jina did not print its URL (got {url!r})"
         raise SystemExit(msg)
     return proc, url
-
-
-def _cpu_seconds(pid: int) -> float | None:
-    """CPU seconds so far of ``pid`` and its descendants, all threads (Linux ``/proc``).
-
-    ``None`` where ``/proc`` is missing. With ``--workers`` above 1 the answers are computed
-    in child processes, so the whole tree counts.
-    """
-    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    total = 0
-    todo = [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            text = Path(f"/proc/{current}/stat").read_text(encoding="ascii")
-        except OSError:
-            if current == pid:
-                return None
-            continue  # a child that has just exited
-        # After the command's ")": state, ppid, ..., utime and stime (stat's fields 14 and 15).
-        fields = text.rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-        for task in Path(f"/proc/{current}/task").glob("*/children"):
-            with contextlib.suppress(OSError):
-                todo.extend(int(child) for child in task.read_text(encoding="ascii").split())
-    return total / tick
 
 
 _HEADERS = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
@@ -139,7 +112,7 @@ def _round(
                 done[0] += 1
 
     threads = [threading.Thread(target=worker, args=(conn,)) for conn in conns]
-    server_before = _cpu_seconds(server_pid)
+    server_before = tree_cpu_seconds(server_pid)
     client_before = time.process_time()
     start = time.perf_counter()
     for t in threads:
@@ -148,7 +121,7 @@ def _round(
         t.join()
     elapsed = time.perf_counter() - start
     client_ms = (time.process_time() - client_before) * 1000 / max(done[0], 1)
-    server_after = _cpu_seconds(server_pid)
+    server_after = tree_cpu_seconds(server_pid)
     server_ms = None
     if server_before is not None and server_after is not None:
         server_ms = (server_after - server_before) * 1000 / max(done[0], 1)

@@ -883,12 +883,40 @@ def test_fault_probabilities_are_seeded(client: httpx.Client, fake: FakeJina) ->
     assert {post(client, model=V3, input="x").status_code for _ in range(5)} == {503}
 
 
-def test_latency_is_added(fake: FakeJina, client: httpx.Client) -> None:
-    """``latency`` delays every answer."""
-    fake.set_faults(Faults(latency=0.2))
+@pytest.mark.parametrize("status", [200, 429, 422])
+def test_latency_delays_every_answer(fake: FakeJina, client: httpx.Client, status: int) -> None:
+    """Every answer, served, faulted or refused by validation, takes at least ``latency``."""
+    fake.set_faults(Faults(script=[429] if status == 429 else [], latency=0.2))
+    body: dict[str, Any] = {"model": V3, "input": "x"}
+    if status == 422:
+        body["no_such_field"] = 1
     start = time.monotonic()
-    assert post(client, model=V3, input="x").status_code == 200
+    assert post(client, **body).status_code == status
     assert time.monotonic() - start >= 0.2
+
+
+def test_latency_includes_the_time_spent_computing() -> None:
+    """The answer is computed inside the latency, not after it, as a real API's latency is.
+
+    The embedder notes when it runs: well before the latency is over (the request then
+    waits out the rest), where sleeping first would run it only after the full latency.
+    """
+    latency = 2.0
+    called: list[float] = []
+
+    def noting(texts: Sequence[str], model: str, dims: int, task: str | None) -> Any:
+        called.append(time.monotonic())
+        return hashing_embedder(texts, model, dims, task)
+
+    with (
+        FakeJina(api_keys=[KEY], embed_fn=noting, faults=Faults(latency=latency)) as fake,
+        httpx.Client(base_url=fake.url, headers={"Authorization": f"Bearer {KEY}"}) as c,
+    ):
+        start = time.monotonic()
+        assert post(c, model=V3, input="x").status_code == 200
+        answered = time.monotonic()
+    assert answered - start >= latency
+    assert called[0] - start < latency
 
 
 def test_hang_outlasts_the_client_timeout_and_stop_cuts_it(fake: FakeJina) -> None:

@@ -112,7 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fake.add_argument("--strict", action="store_true", help="the default; kept for old scripts")
     fake.add_argument(
-        "--latency-ms", type=_non_negative, default=0.0, help="milliseconds added to each request"
+        "--latency-ms",
+        type=_non_negative,
+        default=0.0,
+        help="least milliseconds from each request to its answer (computing included)",
     )
     for status in (429, 500, 503):
         fake.add_argument(

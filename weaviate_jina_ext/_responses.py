@@ -114,17 +114,45 @@ def _data_in_order(call: _Call, payload: dict[str, Any], fields: tuple[str, ...]
     if not isinstance(data, list) or len(data) != call.count:
         got = len(data) if isinstance(data, list) else "no"
         raise _malformed(call, f"{got} data items for {call.count} inputs")
-    slots: list[object] = [None] * call.count
+    count = call.count
+    slots: list[object] = [None] * count
+    first = fields[0]
     for item in data:
-        index: object = item.get("index") if isinstance(item, dict) else None
-        if not is_int(index) or not 0 <= index < call.count or slots[index] is not None:
-            what = f"a data item with a missing, repeated or out-of-range index ({index!r})"
-            raise _malformed(call, what)
-        vector = next((item[f] for f in fields if isinstance(item.get(f), list)), None)
-        if vector is None:
-            raise _malformed(call, f"data[{index}] has no {' or '.join(fields)} list")
+        # The usual item, checked with as few calls as possible (thousands per answer);
+        # anything else takes the careful path, which also words the error.
+        try:
+            index = item["index"]
+            vector = item[first]
+        except (TypeError, KeyError):
+            index = vector = None
+        if (
+            type(index) is not int
+            or type(vector) is not list
+            or not 0 <= index < count
+            or slots[index] is not None
+        ):
+            index, vector = _checked_item(call, item, slots, fields)
         slots[index] = vector
     return slots
+
+
+def _checked_item(
+    call: _Call, item: object, slots: list[object], fields: tuple[str, ...]
+) -> tuple[int, list[Any]]:
+    """The index and vector of an item that is not the usual shape, or the error it is."""
+    index: object = item.get("index") if isinstance(item, dict) else None
+    if (
+        not isinstance(item, dict)
+        or not is_int(index)
+        or not 0 <= index < call.count
+        or slots[index] is not None
+    ):
+        what = f"a data item with a missing, repeated or out-of-range index ({index!r})"
+        raise _malformed(call, what)
+    vector = next((item[f] for f in fields if isinstance(item.get(f), list)), None)
+    if vector is None:
+        raise _malformed(call, f"data[{index}] has no {' or '.join(fields)} list")
+    return index, vector
 
 
 def _response_model(payloads: list[dict[str, Any]], requested: str) -> str:

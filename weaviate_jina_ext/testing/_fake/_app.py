@@ -57,7 +57,7 @@ from weaviate_jina_ext import _wire
 from weaviate_jina_ext._secrets import mask_credential, mask_key
 from weaviate_jina_ext.testing._fake._answers import BODY, ErrorAnswer, invalid
 from weaviate_jina_ext.testing._fake._embedder import hashing_embedder
-from weaviate_jina_ext.testing._fake._faults import FaultSchedule
+from weaviate_jina_ext.testing._fake._faults import FaultSchedule, hold
 from weaviate_jina_ext.testing._fake._limits import Limiter
 from weaviate_jina_ext.testing._fake._outputs import embeddings_body, rerank_body, vectors
 from weaviate_jina_ext.testing._fake._parsing import (
@@ -256,28 +256,42 @@ class FakeJinaApp:
         if method != "POST":
             raise ErrorAnswer(405, "Method Not Allowed", headers=(("Allow", "POST"),))
         key = self._authenticate(auth, token)
+        started = time.monotonic()
         stops = (self._stopping, *(() if cancel is None else (cancel,)))
         limiter = self._limiter
         if limiter is not None:
             limiter.enter(key)
         try:
-            faulted = self._faults.apply(payload, stops)
-            if faulted is not None:
-                return faulted
-            if not body:
-                msg = "Field required; the request body is a JSON object"
-                raise invalid(BODY, msg, kind="missing")
-            if payload is _NOT_JSON:
-                msg = "JSON decode error: the request body is not valid JSON"
-                raise invalid(BODY, msg, kind="json_invalid")
-            job = parser(require_dict(payload), self.strict)
-            extra = limiter.admit(key, job.tokens) if limiter is not None else ()
-            if isinstance(job, RerankJob):
-                return json_response(200, rerank_body(self._embed_fn, job), extra)
-            return json_response(200, embeddings_body(self._embed_fn, job), extra)
+            faulted, latency = self._faults.apply(payload, stops)
+            try:
+                response = faulted or self._serve(key, body, payload, parser)
+            except ErrorAnswer as exc:
+                response = exc.response()
+            hold(started, latency, stops)  # the answer's least latency, computing included
+            return response
         finally:
             if limiter is not None:
                 limiter.leave(key)
+
+    def _serve(
+        self,
+        key: str,
+        body: bytes,
+        payload: object,
+        parser: Callable[[dict[str, Any], bool], EmbedJob | RerankJob],
+    ) -> FakeResponse:
+        if not body:
+            msg = "Field required; the request body is a JSON object"
+            raise invalid(BODY, msg, kind="missing")
+        if payload is _NOT_JSON:
+            msg = "JSON decode error: the request body is not valid JSON"
+            raise invalid(BODY, msg, kind="json_invalid")
+        job = parser(require_dict(payload), self.strict)
+        limiter = self._limiter
+        extra = limiter.admit(key, job.tokens) if limiter is not None else ()
+        if isinstance(job, RerankJob):
+            return json_response(200, rerank_body(self._embed_fn, job), extra)
+        return json_response(200, embeddings_body(self._embed_fn, job), extra)
 
     def _authenticate(self, auth: str | None, token: str | None) -> str:
         if auth is None or not auth.strip():

@@ -111,11 +111,19 @@ class _WordTable:
             by_length: dict[int, list[int]] = {}
             for i, row_ids in enumerate(ids):
                 by_length.setdefault(len(row_ids), []).append(i)
-            for length, positions in by_length.items():  # one numpy call per word count
+            for length, positions in by_length.items():  # a few numpy calls per word count
                 grid = np.array([ids[i] for i in positions], dtype=np.intp)
                 # int32 holds 255 rows of magnitude <= 2**23 without overflow.
                 wide = np.int32 if length < _INT32_TERMS else np.int64
-                sums[positions] = matrix[grid].sum(axis=1, dtype=wide)
+                # Word by word: each step gathers one row per text, so nothing larger than
+                # the result is ever allocated (a (texts, words, dims) gather is not).
+                acc = matrix[grid[:, 0]].astype(wide)
+                for k in range(1, length):
+                    acc += matrix[grid[:, k]]
+                if len(positions) == len(ids):
+                    sums[:] = acc
+                else:
+                    sums[positions] = acc
         sums *= _GRID
         return sums
 

@@ -31,7 +31,7 @@ from weaviate_jina_ext.testing._json import dumps
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-__all__ = ["FaultAction", "FaultSchedule", "Faults", "ScriptedResponse"]
+__all__ = ["FaultAction", "FaultSchedule", "Faults", "ScriptedResponse", "hold"]
 
 _SLEEP_SLICE: Final = 0.05
 _STATUS_ERRORS: Final[dict[int, tuple[str, str | None]]] = {
@@ -88,7 +88,9 @@ class Faults:
     For each request the server takes the next step of ``script``; once the script is used
     up it applies ``then`` to every request, or, when ``then`` is ``None``, draws a 429, 500
     or 503 with the given probabilities from a RNG seeded with ``seed`` (so a run repeats).
-    ``latency`` is added to every request, faulted or not.
+    Every answer after authentication, faulted or not, takes at least ``latency`` from the
+    request's arrival: the time spent computing it counts toward that, as in a real API's
+    latency, so a local server busy with large batches does not add its own time on top.
 
     Attributes:
         script: Actions for the next requests, in order (see :data:`FaultAction`).
@@ -96,7 +98,7 @@ class Faults:
         rate_429: Probability of a 429 (with ``Retry-After`` and ``code_429``).
         rate_500: Probability of a 500.
         rate_503: Probability of a 503 (with ``Retry-After``).
-        latency: Seconds added before every answer.
+        latency: Least seconds from a request's arrival to its answer.
         hang_seconds: How long ``"hang"`` sleeps (cut short when the server stops).
         retry_after: The ``Retry-After`` value, in whole seconds, of injected 429/503s.
         code_429: The ``code`` of injected 429s, e.g. ``RATE_CONCURRENCY_LIMIT_EXCEEDED``.
@@ -171,21 +173,31 @@ class FaultSchedule:
             self._script_pos = 0
             self._rng = random.Random(faults.seed if faults else 0)  # noqa: S311
 
-    def apply(self, payload: object, stops: Sequence[threading.Event]) -> FakeResponse | None:
-        """Take the next step for one request: sleep as told, then the faulted answer.
+    def apply(
+        self, payload: object, stops: Sequence[threading.Event]
+    ) -> tuple[FakeResponse | None, float]:
+        """Take the next step for one request: hang if told, and the faulted answer.
 
         Args:
             payload: The parsed request body (for answers that echo the model).
             stops: Events that cut sleeps short (the server or its transport stopping).
 
         Returns:
-            The answer to send instead of serving, or ``None`` to serve normally.
+            The answer to send instead of serving (``None`` to serve normally), and the
+            latency in force, which the caller holds the answer to with :func:`hold`.
         """
         faults, action = self._next()
         if faults is None:
-            return None
-        if faults.latency:
-            _sleep(faults.latency, *stops)
+            return None, 0.0
+        return self._act(faults, action, payload, stops), faults.latency
+
+    @staticmethod
+    def _act(
+        faults: Faults,
+        action: FaultAction | None,
+        payload: object,
+        stops: Sequence[threading.Event],
+    ) -> FakeResponse | None:
         if action == "hang":
             _sleep(faults.hang_seconds, *stops)
             return None
@@ -213,6 +225,12 @@ class FaultSchedule:
                 return faults, status
             draw -= rate
         return faults, None
+
+
+def hold(started: float, latency: float, stops: Sequence[threading.Event]) -> None:
+    """Sleep until ``latency`` seconds after ``started`` (a ``time.monotonic()``), if not yet."""
+    if latency:
+        _sleep(started + latency - time.monotonic(), *stops)
 
 
 def _sleep(seconds: float, *stops: threading.Event) -> None:

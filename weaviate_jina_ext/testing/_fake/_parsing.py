@@ -267,7 +267,15 @@ def _parse_inputs(request: _Request, field_name: str = "input") -> list[_Item]:
     if not entries:
         msg = f"{field_name} must not be an empty list"
         raise invalid(request.at(field_name), msg, kind="too_short", value=raw)
-    items = [_parse_item(request, e, request.at(field_name, i)) for i, e in enumerate(entries)]
+    # Plain strings, the usual input, without the per-item location the error path needs.
+    takes_images = request.info is None or request.info.takes_input("image")
+    estimate = _wire.estimate_tokens
+    items = [
+        _Item(e, estimate(e), e)
+        if type(e) is str and not (takes_images and e.startswith("data:image/"))
+        else _parse_item(request, e, request.at(field_name, i))
+        for i, e in enumerate(entries)
+    ]
     limit = request.info.max_inputs if request.info else _UNKNOWN_MODEL_MAX_INPUTS
     if len(items) > limit:
         # The API's own words (langgenius/dify-official-plugins#1997), at the model level.
