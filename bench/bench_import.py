@@ -314,7 +314,9 @@ def run_raw(collection: Collection[Any, Any], objects: Iterator[dict[str, Any]])
 
 
 def run_defaults(collection: Collection[Any, Any], objects: Iterator[dict[str, Any]]) -> None:
-    import_objects(collection, objects, progress=False)
+    report = import_objects(collection, objects, progress=False)
+    if not report.ok:  # what was not stored is reported, each object with its reason
+        print(report.summary(), file=sys.stderr)
 
 
 def byo(
@@ -429,6 +431,9 @@ def byo_bound(limits: JinaLimits, tokens: float, latency: float) -> tuple[float,
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.getLogger("weaviate-client").setLevel(logging.CRITICAL)
+    # One line per scheduled retry (the importers retry 429s with stamina) would bury the
+    # figures; the 429s are counted by the local server and printed per import instead.
+    logging.getLogger("stamina").setLevel(logging.ERROR)
     cache = ensure_tokenizer_data()
     if cache is not None:  # the planner counts with the same table as Weaviate
         os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(cache))
