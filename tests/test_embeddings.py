@@ -605,6 +605,43 @@ def test_malformed_success_is_an_error_not_retried() -> None:
         client(api).embed(["a"])
 
 
+_LYING_ITEMS = {
+    "index-is-bool": [{"index": True, "embedding": [1.0]}, {"index": 0, "embedding": [2.0]}],
+    "index-is-float": [{"index": 1.0, "embedding": [1.0]}, {"index": 0, "embedding": [2.0]}],
+    "index-is-string": [{"index": "1", "embedding": [1.0]}, {"index": 0, "embedding": [2.0]}],
+    "index-repeated": [{"index": 0, "embedding": [1.0]}, {"index": 0, "embedding": [2.0]}],
+    "index-negative": [{"index": -1, "embedding": [1.0]}, {"index": 0, "embedding": [2.0]}],
+    "index-too-large": [{"index": 2, "embedding": [1.0]}, {"index": 0, "embedding": [2.0]}],
+    "index-missing": [{"embedding": [1.0]}, {"index": 0, "embedding": [2.0]}],
+    "item-not-object": [[1.0], {"index": 0, "embedding": [2.0]}],
+    "item-null": [None, {"index": 0, "embedding": [2.0]}],
+    "vector-is-string": [{"index": 1, "embedding": "AACAPw=="}, {"index": 0, "embedding": [2.0]}],
+    "vector-is-null": [{"index": 1, "embedding": None}, {"index": 0, "embedding": [2.0]}],
+    "vector-missing": [{"index": 1}, {"index": 0, "embedding": [2.0]}],
+}
+
+
+@pytest.mark.parametrize("data", list(_LYING_ITEMS.values()), ids=list(_LYING_ITEMS))
+def test_data_items_that_do_not_fit_are_an_error(data: list[Any]) -> None:
+    """Each way an answer's items can lie is a JinaAPIError naming it, never a wrong result."""
+    api = InProcessJina(httpx.Response(200, json={"model": "m", "data": data}))
+    with pytest.raises(JinaAPIError, match="does not fit the Jina API") as info:
+        client(api).embed(["a", "b"])
+    assert "data" in str(info.value)
+    assert len(api.requests) == 1  # a malformed success is not retried
+
+
+def test_data_items_in_any_order_and_either_field_name() -> None:
+    """Items are placed by ``index``, and a vector under ``embeddings`` is read too."""
+    data = [
+        {"object": "embedding", "index": 2, "embedding": [3.0]},
+        {"object": "embedding", "index": 0, "embeddings": [1.0]},
+        {"object": "embedding", "index": 1, "embedding": [2.0], "extra": {"x": 1}},
+    ]
+    api = InProcessJina(httpx.Response(200, json={"model": "m", "data": data}))
+    assert client(api).embed(["a", "b", "c"]).vectors == [[1.0], [2.0], [3.0]]
+
+
 # --------------------------------------------------------------------------- retries
 
 
