@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from weaviate_jina_ext._exceptions import JinaExtError
 
-__all__ = ["RigNotStartedError"]
+__all__ = ["RigNotStartedError", "started_url"]
 
 
 class RigNotStartedError(JinaExtError, RuntimeError):
@@ -17,3 +17,11 @@ class RigNotStartedError(JinaExtError, RuntimeError):
 
     Start the service first (``start()`` or a ``with`` block).
     """
+
+
+def started_url(url: str | None, service: str) -> str:
+    """``url`` of a running ``service``, or the error that says how to start it."""
+    if url is None:
+        msg = f"{service} is not running; call start() or use it as a context manager"
+        raise RigNotStartedError(msg)
+    return url

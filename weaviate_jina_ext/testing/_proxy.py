@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from weaviate_jina_ext.testing._errors import RigNotStartedError
+from weaviate_jina_ext.testing._errors import RigNotStartedError, started_url
 from weaviate_jina_ext.testing._http import (
     FakeResponse,
     LoopbackHTTPServer,
@@ -190,10 +190,7 @@ class JinaProxy:
         Raises:
             RigNotStartedError: The proxy is not running.
         """
-        if self._url is None:
-            msg = "JinaProxy is not running; call start() or use it as a context manager"
-            raise RigNotStartedError(msg)
-        return self._url
+        return started_url(self._url, "JinaProxy")
 
     @property
     def ca_bundle_path(self) -> str:

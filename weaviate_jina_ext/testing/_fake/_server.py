@@ -12,7 +12,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from weaviate_jina_ext._secrets import mask_key
-from weaviate_jina_ext.testing._errors import RigNotStartedError
+from weaviate_jina_ext.testing._errors import started_url
 from weaviate_jina_ext.testing._fake._app import FakeJinaApp
 from weaviate_jina_ext.testing._http import LoopbackHTTPServer, LoopbackRequestHandler
 
@@ -89,10 +89,7 @@ class FakeJina(FakeJinaApp):
         Raises:
             RigNotStartedError: The server is not running.
         """
-        if self._url is None:
-            msg = "FakeJina is not running; call start() or use it as a context manager"
-            raise RigNotStartedError(msg)
-        return self._url
+        return started_url(self._url, "FakeJina")
 
     def start(self) -> FakeJina:
         """Bind the port and serve in a background thread; returns ``self``.

@@ -29,7 +29,7 @@ import threading
 from typing import TYPE_CHECKING, Final
 
 from weaviate_jina_ext._exceptions import JinaConfigError
-from weaviate_jina_ext.testing._errors import RigNotStartedError
+from weaviate_jina_ext.testing._errors import RigNotStartedError, started_url
 from weaviate_jina_ext.testing._fake._app import FakeJinaApp
 from weaviate_jina_ext.testing._fake._server import FakeJinaHandler
 from weaviate_jina_ext.testing._http import LoopbackHTTPServer
@@ -113,10 +113,7 @@ class WorkerPool:
         Raises:
             RigNotStartedError: The pool is not running.
         """
-        if self._url is None:
-            msg = "WorkerPool is not running; call start() or use it as a context manager"
-            raise RigNotStartedError(msg)
-        return self._url
+        return started_url(self._url, "WorkerPool")
 
     @property
     def pids(self) -> list[int]:
