@@ -174,6 +174,15 @@ def test_pool_refuses_bad_worker_counts() -> None:
         WorkerPool(workers=0)
 
 
+def test_pool_refuses_workers_where_descriptors_cannot_be_passed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without ``socket.send_fds`` (Windows) the pool is refused before any process starts."""
+    monkeypatch.delattr(socket, "send_fds")
+    with pytest.raises(JinaConfigError, match="serve from one process"):
+        WorkerPool(workers=2)
+
+
 def test_url_before_start_names_the_fix() -> None:
     """The URL of a pool not started is an error that says to start it."""
     with pytest.raises(RigNotStartedError, match="call start"):

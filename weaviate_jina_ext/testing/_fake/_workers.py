@@ -67,7 +67,7 @@ class WorkerPool:
     (``rate_limit``, ``embed_fn``, the recorded requests).
 
     Raises:
-        JinaConfigError: ``workers`` is below 1, or above 1 on a platform without
+        JinaConfigError: ``workers`` is below 1, or the platform lacks
             ``socket.send_fds`` (Windows).
     """
 
@@ -84,10 +84,11 @@ class WorkerPool:
         if workers < 1:
             msg = f"workers={workers!r}: give 1 or more worker processes"
             raise JinaConfigError(msg)
-        if workers > 1 and not hasattr(socket, "send_fds"):
+        if not hasattr(socket, "send_fds"):
             msg = (
                 f"workers={workers}: handing connections to worker processes needs "
-                "socket.send_fds (Unix); use workers=1 on this platform"
+                "socket.send_fds (Unix); on this platform serve from one process (FakeJina, "
+                "or fake-jina without --workers)"
             )
             raise JinaConfigError(msg)
         self.workers = workers
