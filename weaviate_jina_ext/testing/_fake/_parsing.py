@@ -235,12 +235,19 @@ def _media_item(request: _Request, key: str, value: object, where: str) -> _Item
     return _Item(IMAGE_KEY_PREFIX + label + digest, _MEDIA_TOKENS, value)
 
 
-def _parse_item(request: _Request, raw: object, where: str) -> _Item:
+def _parse_item(request: _Request, raw: object, path: tuple[str | int, ...]) -> _Item:
+    """One input of a request, checked.
+
+    ``path`` locates the input for an error; its text is built only when needed, since a
+    plain string (thousands per request) needs none.
+    """
     if isinstance(raw, str):
-        takes_images = request.info is None or request.info.takes_input("image")
-        if takes_images and raw.startswith("data:image/"):
-            return _media_item(request, "image", raw, where)
+        if raw.startswith("data:image/") and (
+            request.info is None or request.info.takes_input("image")
+        ):
+            return _media_item(request, "image", raw, request.at(*path))
         return _Item(raw, _wire.estimate_tokens(raw), raw)
+    where = request.at(*path)
     if isinstance(raw, dict):
         keys = [k for k in _MEDIA_KEYS if k in raw]
         if "text" in raw and not keys:
@@ -267,15 +274,7 @@ def _parse_inputs(request: _Request, field_name: str = "input") -> list[_Item]:
     if not entries:
         msg = f"{field_name} must not be an empty list"
         raise invalid(request.at(field_name), msg, kind="too_short", value=raw)
-    # Plain strings, the usual input, without the per-item location the error path needs.
-    takes_images = request.info is None or request.info.takes_input("image")
-    estimate = _wire.estimate_tokens
-    items = [
-        _Item(e, estimate(e), e)
-        if type(e) is str and not (takes_images and e.startswith("data:image/"))
-        else _parse_item(request, e, request.at(field_name, i))
-        for i, e in enumerate(entries)
-    ]
+    items = [_parse_item(request, e, (field_name, i)) for i, e in enumerate(entries)]
     limit = request.info.max_inputs if request.info else _UNKNOWN_MODEL_MAX_INPUTS
     if len(items) > limit:
         # The API's own words (langgenius/dify-official-plugins#1997), at the model level.
@@ -437,7 +436,7 @@ def parse_rerank(payload: dict[str, Any], strict: bool) -> RerankJob:
     if isinstance(query_raw, list):
         msg = "query must be a single string or {'text': str}, not a list"
         raise invalid(request.at("query"), msg, value=query_raw)
-    query = _parse_item(request, query_raw, request.at("query"))
+    query = _parse_item(request, query_raw, ("query",))
     documents = _parse_inputs(request, "documents")
     top_n = request.fields.get("top_n")
     if top_n is not None and not is_positive_int(top_n):
