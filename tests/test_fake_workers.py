@@ -20,14 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from weaviate_jina_ext import _wire
 from weaviate_jina_ext._exceptions import JinaConfigError
 from weaviate_jina_ext.testing._errors import RigNotStartedError
 from weaviate_jina_ext.testing._fake import FakeJina, Faults
-from weaviate_jina_ext.testing._fake._workers import WorkerPool, deal
+from weaviate_jina_ext.testing._fake._workers import WorkerPool
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -66,15 +64,6 @@ def _client(url: str) -> httpx.Client:
     """A client with a single connection, so each client is one connection to the pool."""
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {KEY}"}, limits=limits)
-
-
-@given(count=st.integers(0, 200), workers=st.integers(1, 16))
-def test_deal_is_round_robin(count: int, workers: int) -> None:
-    """Connections go to the workers in turn, so no worker has two more than another."""
-    dealt = deal(count, workers)
-    assert dealt == [i % workers for i in range(count)]
-    loads = [dealt.count(w) for w in range(workers)]
-    assert max(loads) - min(loads) <= 1
 
 
 def test_workers_answer_like_one_process(pool: WorkerPool) -> None:

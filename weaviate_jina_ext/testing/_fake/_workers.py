@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
     from weaviate_jina_ext.testing._fake._faults import Faults
 
-__all__ = ["WorkerPool", "deal"]
+__all__ = ["WorkerPool"]
 
 _log = logging.getLogger("weaviate_jina_ext.testing.fake_jina")
 
@@ -52,11 +52,6 @@ _START_TIMEOUT: Final = 60.0
 #: How long stop() waits for a worker to finish its connections before terminating it.
 _STOP_TIMEOUT: Final = 10.0
 _READY: Final = b"R"
-
-
-def deal(count: int, workers: int) -> list[int]:
-    """The worker each of ``count`` connections goes to, in accept order: round-robin."""
-    return [i % workers for i in range(count)]
 
 
 class WorkerPool:
