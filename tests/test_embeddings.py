@@ -17,6 +17,8 @@ import httpx
 import pytest
 import respx
 import stamina
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from weaviate_jina_ext._catalogue import UnknownModelWarning
 from weaviate_jina_ext._embeddings import AsyncJinaClient, JinaClient
@@ -32,7 +34,7 @@ from weaviate_jina_ext._exceptions import (
     JinaServerError,
     MissingJinaKeyError,
 )
-from weaviate_jina_ext._requests import AUTO_TASK
+from weaviate_jina_ext._requests import AUTO_TASK, _split
 from weaviate_jina_ext._responses import _retry_after
 from weaviate_jina_ext._results import EmbeddingResult, RerankHit, TokenUsage
 from weaviate_jina_ext._secrets import mask_key
@@ -389,6 +391,34 @@ def test_batches_by_token_budget() -> None:
     texts = ["a" * 16] * 5  # 4 estimated tokens each
     client(api, max_tokens_per_request=10).embed(texts)
     assert [len(b["input"]) for b in api.bodies] == [2, 2, 1]
+
+
+def _greedy_spans(estimates: list[int], max_items: int, max_tokens: int) -> list[tuple[int, int]]:
+    """The splitting rule, one item at a time: the oracle for the client's bisecting split."""
+    spans: list[tuple[int, int]] = []
+    start = tokens = 0
+    for i, cost in enumerate(estimates):
+        if i > start and (i - start >= max_items or tokens + cost > max_tokens):
+            spans.append((start, i))
+            start, tokens = i, 0
+        tokens += cost
+    if start < len(estimates):
+        spans.append((start, len(estimates)))
+    return spans
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    estimates=st.lists(st.integers(1, 40), max_size=60),
+    max_items=st.integers(1, 12),
+    max_tokens=st.integers(1, 80),
+)
+def test_split_takes_as_many_items_as_fit(
+    estimates: list[int], max_items: int, max_tokens: int
+) -> None:
+    """Requests are split exactly as the one-at-a-time rule would, items over budget alone."""
+    spans = _split(estimates, max_items=max_items, max_tokens=max_tokens)
+    assert spans == _greedy_spans(estimates, max_items, max_tokens)
 
 
 def test_text_over_budget_gets_its_own_request() -> None:
@@ -860,3 +890,102 @@ async def test_async_repr_masks_key() -> None:
     assert SECRET_PART not in text
     assert "max_concurrency=7" in text
     assert mask_key(KEY) in text
+
+
+@pytest.mark.anyio
+async def test_async_answer_read_after_its_slot_is_freed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An answered request frees its slot before its body is parsed; bodies parse on arrival.
+
+    The next request goes out first, and no body waits for the end of the call.
+    """
+    events: list[str] = []
+    api = InProcessJina()
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        events.append(f"send {json.loads(request.content)['input'][0]}")
+        await asyncio.sleep(0.02)  # each answer takes a while: one at a time arrives
+        return api.router.handler(request)
+
+    def parse(data: bytes) -> Any:
+        payload = json.loads(data)
+        events.append(f"parse {payload['data'][0]['embedding'][0]}")
+        return payload
+
+    monkeypatch.setattr("weaviate_jina_ext._embeddings.loads", parse)
+    texts = ["a", "b", "c"]
+    transport = httpx.MockTransport(handle)
+    async with AsyncJinaClient(
+        api_key=KEY, transport=transport, batch_size=1, max_concurrency=1
+    ) as c:
+        result = await c.embed(texts)
+    first = [f"parse {vector[0]}" for vector in api.fake.embed(texts, task="retrieval.passage")]
+    assert events == ["send a", "send b", first[0], "send c", first[1], first[2]]
+    assert result.vectors == api.fake.embed(texts, task="retrieval.passage")
+
+
+# --------------------------------------------------------------------------- odd unicode
+
+# A lone surrogate cannot be encoded as UTF-8: once, it escaped as a UnicodeEncodeError when
+# its request was built, after the requests before it had been sent.
+_LONE = "caf\u00e9 \ud83d end"
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda c: c.embed(["ok", "\u00e9", _LONE]), r"texts\[2\] holds a lone surrogate \('\\ud83d' at character 5\)"),
+        (lambda c: c.embed_for_weaviate(["ok", _LONE], model="jina-embeddings-v3"), r"texts\[1\] holds a lone surrogate"),
+        (lambda c: c.embed_multivector([_LONE]), r"texts\[0\] holds a lone surrogate"),
+        (lambda c: c.rerank(_LONE, ["a"]), r"^query holds a lone surrogate"),
+        (lambda c: c.rerank("q", ["a", _LONE]), r"documents\[1\] holds a lone surrogate"),
+        (lambda c: c.embed_objects_for_weaviate([{"t": "ok"}, {"t": _LONE}], model="jina-clip-v2", text_fields=["t"]), r"objects\[1\]\['t'\] holds a lone surrogate"),
+        (lambda c: c.embed_objects_for_weaviate([{"t": ["ok", _LONE]}], model="jina-clip-v2", text_fields=["t"]), r"objects\[0\]\['t'\]\[1\] holds a lone surrogate"),
+        (lambda c: c.embed_objects_for_weaviate([{"i": _LONE}], model="jina-clip-v2", image_fields=["i"]), r"objects\[0\]\['i'\] holds a lone surrogate"),
+    ],
+    ids=["embed", "for-weaviate", "multivector", "rerank-query", "rerank-document", "object-text", "object-text-list", "object-image"],
+)  # fmt: skip
+def test_lone_surrogate_named_before_anything_is_sent(
+    call: Callable[[JinaClient], object], match: str
+) -> None:
+    """A text that is not valid UTF-8 is named with its position, and nothing is sent."""
+    api = InProcessJina()
+    with pytest.raises(JinaConfigError, match=match) as caught:
+        call(client(api, batch_size=1))
+    assert "errors='replace'" in str(caught.value)
+    assert caught.value.__cause__ is None
+    assert api.requests == []
+
+
+def test_lone_surrogate_deep_in_a_long_async_call_sends_nothing() -> None:
+    """Many requests' worth of texts with one bad text near the end: no request leaves."""
+    api = InProcessJina()
+    texts = [f"t\u00e9xt {i}" for i in range(5000)]
+    texts[4321] = "\udfff"
+
+    async def run() -> None:
+        async with aclient(api, batch_size=100) as c:
+            await c.embed(texts)
+
+    with pytest.raises(JinaConfigError, match=r"texts\[4321\] holds a lone surrogate"):
+        asyncio.run(run())
+    assert api.requests == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u00e9t\u00e9",
+        "\U0001f600 emoji",
+        "\u4e2d\u6587",
+        "zero\u200bwidth",
+        "nul\x00byte",
+        "\ufeffbom",
+    ],
+)
+def test_valid_unicode_is_sent_as_is(text: str) -> None:
+    """Valid non-ASCII text (accents, emoji, CJK, zero-width, NUL, BOM) is sent unchanged."""
+    api = InProcessJina()
+    with client(api) as c:
+        result = c.embed([text, "plain"])
+    assert api.bodies[0]["input"] == [text, "plain"]
+    assert result.vectors == api.fake.embed([text, "plain"], task="retrieval.passage")

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import enum
 import warnings
+from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
 
 from weaviate_jina_ext._catalogue import (
@@ -38,7 +40,15 @@ from weaviate_jina_ext._module_rules import (
     multi2vec_field_problems,
     weaviate_sends,
 )
-from weaviate_jina_ext._responses import _finish_embeddings, _finish_multivectors, _finish_rerank
+from weaviate_jina_ext._responses import (
+    _finish_embeddings,
+    _finish_multivectors,
+    _finish_rerank,
+    _Part,
+    _read_embeddings,
+    _read_multivectors,
+    _read_rerank,
+)
 from weaviate_jina_ext._results import EmbeddingResult
 from weaviate_jina_ext._rules import (
     flag,
@@ -55,6 +65,7 @@ from weaviate_jina_ext._wire import (
     MULTI_VECTOR_PATH,
     RERANK_PATH,
     estimate_tokens,
+    estimate_tokens_each,
 )
 
 if TYPE_CHECKING:
@@ -110,10 +121,15 @@ class _Call:
 
 @dataclass(frozen=True)
 class _Plan(Generic[_R]):
-    """The requests a call needs and how to turn their answers into the call's result."""
+    """The requests a call needs, how to read each answer, and how to join the readings.
+
+    ``read`` runs once per answer, as it arrives (so its parsed body can go at once);
+    ``finish`` gets the parts in call order.
+    """
 
     calls: tuple[_Call, ...]
-    finish: Callable[[list[dict[str, Any]]], _R]
+    read: Callable[[_Call, dict[str, Any]], _Part]
+    finish: Callable[[list[_Part]], _R]
 
 
 class _RequestPlanner:
@@ -159,7 +175,7 @@ class _RequestPlanner:
         base.update({k: v for k, v in optional.items() if v is not None})
         spans = self._spans(items, info, truncate=bool(truncate), late_chunking=bool(late_chunking))
         calls = _calls(EMBEDDINGS_PATH, base, items, spans)
-        return _Plan(calls, lambda payloads: _finish_embeddings(calls, payloads, model))
+        return _Plan(calls, _read_embeddings, lambda parts: _finish_embeddings(parts, model))
 
     def plan_embed_for_weaviate(
         self,
@@ -181,7 +197,7 @@ class _RequestPlanner:
         inputs: list[Any] = [{"text": t} for t in items] if sends.multimodal_input else items
         spans = self._spans(items, info, truncate=False, late_chunking=False)
         calls = _calls(EMBEDDINGS_PATH, {"model": model, **fields}, inputs, spans)
-        return _Plan(calls, lambda payloads: _finish_embeddings(calls, payloads, model))
+        return _Plan(calls, _read_embeddings, lambda parts: _finish_embeddings(parts, model))
 
     def plan_embed_objects_for_weaviate(
         self,
@@ -230,8 +246,8 @@ class _RequestPlanner:
         ).body_fields()
         calls = _calls(EMBEDDINGS_PATH, {"model": model, **fields}, inputs, spans)
 
-        def finish(payloads: list[dict[str, Any]]) -> EmbeddingResult:
-            flat = _finish_embeddings(calls, payloads, model)
+        def finish(parts: list[_Part]) -> EmbeddingResult:
+            flat = _finish_embeddings(parts, model)
             vectors: list[list[float]] = []
             start = 0
             for count in counts:
@@ -239,7 +255,7 @@ class _RequestPlanner:
                 start += count
             return EmbeddingResult(vectors, flat.model, flat.usage)
 
-        return _Plan(calls, finish)
+        return _Plan(calls, _read_embeddings, finish)
 
     def plan_multivector(
         self,
@@ -266,7 +282,7 @@ class _RequestPlanner:
         # The endpoint has no ``truncate``; ColBERT models cut long inputs themselves.
         spans = self._spans(items, info, truncate=True, late_chunking=False)
         calls = _calls(MULTI_VECTOR_PATH, base, items, spans)
-        return _Plan(calls, lambda payloads: _finish_multivectors(calls, payloads, model))
+        return _Plan(calls, _read_multivectors, lambda parts: _finish_multivectors(parts, model))
 
     def plan_rerank(
         self,
@@ -285,7 +301,7 @@ class _RequestPlanner:
         # Every document is scored together with the query, so each carries its tokens.
         query_tokens = estimate_tokens(query)
         spans = _split(
-            [estimate_tokens(d) + query_tokens for d in docs],
+            [tokens + query_tokens for tokens in estimate_tokens_each(docs)],
             max_items=self._max_items(info),
             max_tokens=self._max_tokens_per_request,
         )
@@ -300,12 +316,12 @@ class _RequestPlanner:
             if top_n is not None:
                 body["top_n"] = min(top_n, b - a)
             calls.append(_Call(RERANK_PATH, body, a, b - a, len(docs)))
-        planned = tuple(calls)
         return _Plan(
-            planned,
-            lambda payloads: _finish_rerank(
-                planned, payloads, model, docs, top_n=top_n, return_documents=return_documents
+            tuple(calls),
+            lambda call, payload: _read_rerank(
+                call, payload, docs, return_documents=return_documents
             ),
+            lambda parts: _finish_rerank(parts, model, top_n=top_n),
         )
 
     def _max_items(self, info: JinaModelInfo | None) -> int:
@@ -316,10 +332,10 @@ class _RequestPlanner:
         self, items: list[str], info: JinaModelInfo | None, *, truncate: bool, late_chunking: bool
     ) -> list[tuple[int, int]]:
         """Split ``items`` into request spans, or raise for inputs the API would reject."""
-        estimates = [estimate_tokens(t) for t in items]
+        estimates = estimate_tokens_each(items)
         if late_chunking:
             return self._late_chunking_span(estimates, info, truncate=truncate)
-        if info is not None:
+        if info is not None and estimates and max(estimates) > info.max_tokens:
             limit = info.max_tokens
             for i, tokens in enumerate(estimates):
                 if tokens <= limit:
@@ -435,13 +451,16 @@ def _object_inputs(
         if value is None or (prop not in texts and prop not in images):
             continue
         if isinstance(value, str):
+            _check_utf8((value,), f"objects[{index}][{prop!r}]", single=True)
             if prop in images:
                 row_images.append(value)
             if prop in texts:
                 row_texts.append(value)
             continue
         if prop in texts and isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
-            row_texts.extend(cast("Sequence[str]", value))
+            strings = cast("Sequence[str]", value)
+            _check_utf8(strings, f"objects[{index}][{prop!r}]")
+            row_texts.extend(strings)
             continue
         kind = "a base64 str" if prop in images else "a str or a list of str"
         msg = f"objects[{index}][{prop!r}] must be {kind}, got {type(value).__name__}"
@@ -475,6 +494,7 @@ def _check_query(query: object) -> None:
     if not isinstance(query, str):
         msg = f"query must be a str, got {type(query).__name__}"
         raise JinaConfigError(msg)
+    _check_utf8((query,), "query", single=True)
 
 
 def _check_texts(texts: object, name: str) -> list[str]:
@@ -486,11 +506,35 @@ def _check_texts(texts: object, name: str) -> list[str]:
         msg = f"{name} must be a sequence of str (a list or tuple), got {type(texts).__name__}"
         raise JinaConfigError(msg)
     items = list(texts)
-    for i, item in enumerate(items):
-        if not isinstance(item, str):
-            msg = f"{name}[{i}] must be a str, got {type(item).__name__}; convert it first"
-            raise JinaConfigError(msg)
+    if not set(map(type, items)) <= {str}:  # one C-level pass; the loop only finds the culprit
+        for i, item in enumerate(items):
+            if not isinstance(item, str):
+                msg = f"{name}[{i}] must be a str, got {type(item).__name__}; convert it first"
+                raise JinaConfigError(msg)
+    _check_utf8(items, name)
     return items
+
+
+def _check_utf8(texts: Sequence[str], name: str, *, single: bool = False) -> None:
+    """Raise naming the first text that cannot be sent: a lone surrogate is not UTF-8.
+
+    Checked while planning, so a bad text deep in a long call fails before any request is
+    sent, not as a ``UnicodeEncodeError`` when its request is built. ASCII texts (the test
+    is O(1) per text) need no encoding.
+    """
+    if all(map(str.isascii, texts)):
+        return
+    for i, text in enumerate(texts):
+        try:
+            text.encode()
+        except UnicodeEncodeError as exc:
+            where = name if single else f"{name}[{i}]"
+            msg = (
+                f"{where} holds a lone surrogate ({text[exc.start]!r} at character {exc.start}),"
+                f" which is not valid UTF-8 and cannot be sent; remove it, or decode the "
+                f"source with errors='replace'"
+            )
+            raise JinaConfigError(msg) from None
 
 
 def _model_info(model: object, kinds: tuple[ModelKind, ...], method: str) -> JinaModelInfo | None:
@@ -538,16 +582,17 @@ def _resolve_task(info: JinaModelInfo | None, task: object) -> str | None:
 def _split(estimates: Sequence[int], *, max_items: int, max_tokens: int) -> list[tuple[int, int]]:
     """Greedy spans ``[a, b)`` with at most ``max_items`` items and ``max_tokens`` tokens.
 
-    An item over the token budget on its own still gets a span of its own.
+    Each span takes as many items as fit, in order; an item over the token budget on its own
+    still gets a span of its own. Found by bisecting the running token sums, so a call of a
+    hundred thousand texts costs a few list operations per request, not a loop per text.
     """
+    totals = list(accumulate(estimates, initial=0))  # totals[i]: tokens of items [0, i)
+    count = len(estimates)
     spans: list[tuple[int, int]] = []
     start = 0
-    tokens = 0
-    for i, cost in enumerate(estimates):
-        if i > start and (i - start >= max_items or tokens + cost > max_tokens):
-            spans.append((start, i))
-            start, tokens = i, 0
-        tokens += cost
-    if start < len(estimates):
-        spans.append((start, len(estimates)))
+    while start < count:
+        fits = bisect_right(totals, totals[start] + max_tokens, start + 1, count + 1) - 1
+        end = min(max(fits, start + 1), start + max_items)
+        spans.append((start, end))
+        start = end
     return spans

@@ -1,8 +1,8 @@
 """Reading the Jina API's answers: result types from success bodies, facts from error answers.
 
-Success bodies become :mod:`weaviate_jina_ext._results` values in input order, with the
-answers of all requests of one call merged; a body that does not fit the API raises
-``JinaAPIError``. From an error answer this module reads what the client's messages and
+Each success body is read into a :class:`_Part` as it arrives, and a call's parts are
+merged into a :mod:`weaviate_jina_ext._results` value in input order; a body that does not
+fit the API raises ``JinaAPIError``. From an error answer this module reads what the client's messages and
 retries need: the ``Retry-After`` wait, a short body snippet, and the input or parameter a
 400/422 names. Which exception an error answer becomes is the client's decision.
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 import email.utils
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Final
 
@@ -155,68 +156,89 @@ def _checked_item(
     return index, vector
 
 
-def _response_model(payloads: list[dict[str, Any]], requested: str) -> str:
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """What one answer contributes to its call's result, read as soon as it arrives.
+
+    Reading each answer on arrival lets its body go at once: holding every parsed body of a
+    call until the last arrives would keep thousands of dicts per answer alive for the
+    garbage collector to walk again and again.
+
+    Attributes:
+        items: Vectors (in the order of the call's inputs) or rerank hits.
+        usage: The tokens this answer counted.
+        model: The model the answer named, if any (not yet cleared of keys).
+    """
+
+    items: list[Any]
+    usage: TokenUsage
+    model: object
+
+
+def _merged(parts: Sequence[_Part], requested: str) -> tuple[list[Any], str, TokenUsage]:
+    """The parts' items in call order, the model the API named, and the summed usage."""
+    items: list[Any] = []
+    usage = TokenUsage()
+    for part in parts:
+        items += part.items
+        usage += part.usage
+    return items, _response_model(parts, requested), usage
+
+
+def _response_model(parts: Sequence[_Part], requested: str) -> str:
     """The model the API named (cleared of keys: a proxy may echo anything), else the requested."""
-    for payload in payloads:
-        model = payload.get("model")
-        if isinstance(model, str) and model:
-            return scrub_text(model)
+    for part in parts:
+        if isinstance(part.model, str) and part.model:
+            return scrub_text(part.model)
     return requested
 
 
-def _finish_embeddings(
-    calls: Sequence[_Call], payloads: list[dict[str, Any]], model: str
-) -> EmbeddingResult:
-    vectors: list[list[float]] = []
-    usage = TokenUsage()
-    for call, payload in zip(calls, payloads, strict=True):
-        vectors.extend(_data_in_order(call, payload, ("embedding", "embeddings")))
-        usage += _usage(payload)
-    return EmbeddingResult(vectors, _response_model(payloads, model), usage)
+def _read_embeddings(call: _Call, payload: dict[str, Any]) -> _Part:
+    """One ``/v1/embeddings`` answer: a vector per input of ``call``."""
+    vectors = _data_in_order(call, payload, ("embedding", "embeddings"))
+    return _Part(vectors, _usage(payload), payload.get("model"))
 
 
-def _finish_multivectors(
-    calls: Sequence[_Call], payloads: list[dict[str, Any]], model: str
-) -> MultiVectorResult:
-    vectors: list[list[list[float]]] = []
-    usage = TokenUsage()
-    for call, payload in zip(calls, payloads, strict=True):
-        vectors.extend(_data_in_order(call, payload, ("embeddings", "embedding")))
-        usage += _usage(payload)
-    return MultiVectorResult(vectors, _response_model(payloads, model), usage)
+def _read_multivectors(call: _Call, payload: dict[str, Any]) -> _Part:
+    """One ``/v1/multi-vector`` answer: a matrix per input of ``call``."""
+    vectors = _data_in_order(call, payload, ("embeddings", "embedding"))
+    return _Part(vectors, _usage(payload), payload.get("model"))
 
 
-def _finish_rerank(
-    calls: Sequence[_Call],
-    payloads: list[dict[str, Any]],
-    model: str,
-    documents: list[str],
-    *,
-    top_n: int | None,
-    return_documents: bool,
-) -> RerankResult:
+def _finish_embeddings(parts: Sequence[_Part], model: str) -> EmbeddingResult:
+    return EmbeddingResult(*_merged(parts, model))
+
+
+def _finish_multivectors(parts: Sequence[_Part], model: str) -> MultiVectorResult:
+    return MultiVectorResult(*_merged(parts, model))
+
+
+def _read_rerank(
+    call: _Call, payload: dict[str, Any], documents: list[str], *, return_documents: bool
+) -> _Part:
+    """One ``/v1/rerank`` answer: its hits, with positions in the caller's ``documents``."""
+    results: object = payload.get("results")
+    if not isinstance(results, list):
+        raise _malformed(call, "no results list")
     hits: list[RerankHit] = []
-    usage = TokenUsage()
-    for call, payload in zip(calls, payloads, strict=True):
-        results: object = payload.get("results")
-        if not isinstance(results, list):
-            raise _malformed(call, "no results list")
-        for item in results:
-            if not isinstance(item, dict):
-                raise _malformed(call, f"a result that is not an object ({type(item).__name__})")
-            index: object = item.get("index")
-            score: object = item.get("relevance_score")
-            if not is_int(index) or not 0 <= index < call.count or not is_number(score):
-                what = f"a result without a valid index and relevance_score ({index!r}, {score!r})"
-                raise _malformed(call, what)
-            position = call.start + index
-            text = _document_text(item.get("document"), documents[position])
-            hits.append(RerankHit(position, float(score), text if return_documents else None))
-        usage += _usage(payload)
+    for item in results:
+        if not isinstance(item, dict):
+            raise _malformed(call, f"a result that is not an object ({type(item).__name__})")
+        index: object = item.get("index")
+        score: object = item.get("relevance_score")
+        if not is_int(index) or not 0 <= index < call.count or not is_number(score):
+            what = f"a result without a valid index and relevance_score ({index!r}, {score!r})"
+            raise _malformed(call, what)
+        position = call.start + index
+        text = _document_text(item.get("document"), documents[position])
+        hits.append(RerankHit(position, float(score), text if return_documents else None))
+    return _Part(hits, _usage(payload), payload.get("model"))
+
+
+def _finish_rerank(parts: Sequence[_Part], model: str, *, top_n: int | None) -> RerankResult:
+    hits, named, usage = _merged(parts, model)
     hits.sort(key=lambda hit: hit.relevance_score, reverse=True)
-    return RerankResult(
-        hits if top_n is None else hits[:top_n], _response_model(payloads, model), usage
-    )
+    return RerankResult(hits if top_n is None else hits[:top_n], named, usage)
 
 
 def _document_text(document: object, sent: str) -> str:
