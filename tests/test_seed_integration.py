@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 import weaviate
+from _corpus import ARTICLES, PROPS
 from weaviate.classes.config import Configure, DataType, Property
 from weaviate.classes.query import HybridFusion, HybridVector, MetadataQuery
 
@@ -28,18 +29,6 @@ if TYPE_CHECKING:
     from weaviate_jina_ext.testing import FakeJina, WeaviateInstance
 
 pytestmark = pytest.mark.integration
-
-ARTICLES = [
-    {"title": "Rockets and orbits", "body": "Rocket launches carry satellites into orbit."},
-    {"title": "Sourdough at home", "body": "Sourdough bread needs a starter and flour."},
-    {"title": "Strings", "body": "The violin and the cello are string instruments."},
-    {"title": "Glaciers", "body": "Glaciers are melting as temperatures keep rising."},
-    {"title": "Espresso", "body": "Espresso coffee is brewed from fine coffee grounds."},
-]
-PROPS = [
-    Property(name="title", data_type=DataType.TEXT),
-    Property(name="body", data_type=DataType.TEXT),
-]
 
 
 def _name() -> str:

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 import weaviate
-from weaviate.classes.config import Configure, DataType, Property
+from _corpus import ARTICLES, PROPS
+from weaviate.classes.config import Configure
 from weaviate.classes.query import HybridFusion, MetadataQuery, Rerank
 
 import weaviate_jina_ext as wje
@@ -44,17 +45,6 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.integration, pytest.mark.server_lines]
 
-ARTICLES = [
-    {"title": "Rockets and orbits", "body": "Rocket launches carry satellites into orbit."},
-    {"title": "Sourdough at home", "body": "Sourdough bread needs a starter and flour."},
-    {"title": "Strings", "body": "The violin and the cello are string instruments."},
-    {"title": "Glaciers", "body": "Glaciers are melting as temperatures keep rising."},
-    {"title": "Espresso", "body": "Espresso coffee is brewed from fine coffee grounds."},
-]
-PROPS = [
-    Property(name="title", data_type=DataType.TEXT),
-    Property(name="body", data_type=DataType.TEXT),
-]
 V2 = "jina-embeddings-v2-base-en"
 V3 = "jina-embeddings-v3"
 V4 = "jina-embeddings-v4"
