@@ -292,6 +292,19 @@ def test_pacer_spaces_sends_at_the_planned_rate() -> None:
     assert pacer.delay(10) == pytest.approx(1.0)
 
 
+def test_pacer_observed_starts_at_the_pace_that_met_the_limit() -> None:
+    """Without a plan, the ceiling is what was sent per second before the first 429."""
+    pacer = _Pacer.observed(300, 2.0, 6)
+    assert (pacer.rate, pacer.concurrency) == (150.0, 6)
+    pacer.rate_limited()
+    assert (pacer.rate, pacer.concurrency) == (75.0, 3)
+    assert _Pacer.observed(1, 60.0, 4).rate == 1.0  # at least an object a second
+    assert _Pacer.observed(10, 0.0, 4).rate == pytest.approx(10_000.0)  # a 429 at once
+    for _ in range(100):
+        pacer.clean()
+    assert (pacer.rate, pacer.concurrency) == (150.0, 6)  # back at the ceiling, not beyond
+
+
 def test_pacer_backs_off_on_429_and_recovers_to_the_plan() -> None:
     pacer = _Pacer(10.0, 8, clock=Clock())
     pacer.rate_limited()

@@ -183,3 +183,76 @@ async def test_async_planned_import_backs_off_and_recovers(
     messages = [r.getMessage() for r in caplog.records]
     assert any("rate limited: pacing" in m for m in messages)
     assert any("pace back at the plan" in m for m in messages)
+
+
+def test_import_without_a_plan_paces_itself_from_its_first_429(
+    client: WeaviateClient, jina_endpoint: JinaEndpoint, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No plan, a real rate limit: the first 429 starts a pacer below the pace that met it."""
+    limit = RateLimit(requests_per_minute=20, window=2.0)
+    with FakeJina(host=jina_endpoint.bind_host, api_keys=[KEY], rate_limit=limit) as jina:
+        collection = create(client, jina_endpoint.base_url(jina))
+        with caplog.at_level(logging.INFO, logger="weaviate_jina_ext"):
+            report = import_objects(
+                collection,
+                articles(1_000),
+                id_key="title",
+                batch_size=10,
+                concurrency=6,
+                progress=False,
+                **FAST,
+            )
+    assert report.ok, report.summary()
+    assert report.stored == len(collection) == 1_000
+    assert report.rate_limited > 0
+    backoffs = [r.getMessage() for r in caplog.records if "rate limited: pacing" in r.getMessage()]
+    assert backoffs, "an import without a plan never paced itself"
+    assert any(f"{n} chunks in flight" in m for m in backoffs for n in (1, 2, 3))
+
+
+@pytest.mark.anyio
+async def test_async_import_without_a_plan_backs_off_then_recovers(
+    weaviate_jina_server: WeaviateInstance,
+    jina_endpoint: JinaEndpoint,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """No plan, a burst of 429s: the async import paces itself, then returns to its pace."""
+    faults = Faults(script=[429] * 10, then="ok", retry_after=1)
+    with FakeJina(host=jina_endpoint.bind_host, api_keys=[KEY], faults=faults) as jina:
+        async with wje.use_async_with_custom(
+            **weaviate_jina_server.connect_kwargs(), jina_api_key=KEY, requests_per_minute=100_000
+        ) as ac:
+            name = "Plan" + uuid.uuid4().hex[:10]
+            await ac.collections.create(
+                name,
+                properties=[
+                    Property(name="title", data_type=DataType.TEXT),
+                    Property(name="body", data_type=DataType.TEXT),
+                ],
+                vector_config=JinaConfigure.Vectors.text2vec_jinaai(
+                    base_url=jina_endpoint.base_url(jina),
+                    model="jina-embeddings-v3",
+                    dimensions=32,
+                    vectorize_collection_name=False,
+                ),
+            )
+            collection = ac.collections.use(name)
+            with caplog.at_level(logging.INFO, logger="weaviate_jina_ext"):
+                report = await async_import_objects(
+                    collection,
+                    articles(2_000),
+                    id_key="title",
+                    batch_size=10,
+                    concurrency=4,
+                    progress=False,
+                    **FAST,
+                )
+            count = (await collection.aggregate.over_all(total_count=True)).total_count
+            await ac.collections.delete(name)
+    assert report.ok, report.summary()
+    assert report.stored == count == 2_000
+    messages = [r.getMessage() for r in caplog.records]
+    first_backoff = next(i for i, m in enumerate(messages) if "rate limited: pacing" in m)
+    recovered = [i for i, m in enumerate(messages) if "pace back at the pace before the 429" in m]
+    assert recovered, "the pace never came back"
+    assert recovered[-1] > first_backoff

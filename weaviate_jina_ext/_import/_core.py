@@ -98,8 +98,11 @@ class _Core:
         self._bar: tqdm[NoReturn] | None = None
         self._started = time.perf_counter()
         self.breaker = _Breaker(settings.breaker_after)
-        #: Keeps a planned import at its pace and backs off on 429s (``None``: no plan).
+        #: Keeps a planned import at its pace and backs off on 429s; without a plan, made at
+        #: the first 429 from the pace reached until then (``None`` before that).
         self.pacer = _Pacer.following(settings.plan) if settings.plan is not None else None
+        self._sent = 0  # objects handed to sends, retries included (the observed pace)
+        self._first_send: float | None = None
         #: The collection's vectors, read before the first send (``None``: not read yet).
         self.targets: _Targets | None = None
 
@@ -369,34 +372,45 @@ class _Core:
             self._why_interrupted = f"the import was interrupted ({type(exc).__name__})"
         self._signal()
 
-    # -- pacing (plan=...)
+    # -- pacing (plan=..., or after a first 429)
 
     def in_flight_limit(self) -> int:
-        """Chunks allowed in flight now: the setting, or less while a plan backs off."""
-        if self.pacer is None:
+        """Chunks allowed in flight now: the setting, or less while the pacer backs off."""
+        pacer = self.pacer
+        if pacer is None:
             return self.settings.concurrency
-        return min(self.settings.concurrency, self.pacer.concurrency)
+        return min(self.settings.concurrency, pacer.concurrency)
 
     def pace(self, objects: int) -> float:
-        """Seconds to wait before sending ``objects`` (0 without a plan); reserves the slot."""
-        return 0.0 if self.pacer is None else self.pacer.delay(objects)
+        """Seconds to wait before sending ``objects`` (0 while unpaced); reserves the slot."""
+        with self._lock:
+            if self._first_send is None:
+                self._first_send = time.monotonic()
+            self._sent += objects
+            pacer = self.pacer
+        return 0.0 if pacer is None else pacer.delay(objects)
 
     def paced(self, rate_limited: bool) -> None:
         """After each send: whether Jina answered 429 for any of its objects."""
-        if rate_limited:
-            with self._lock:
+        with self._lock:
+            if rate_limited:
                 self.rate_limited += 1
-        if self.pacer is None:
+                if self.pacer is None:  # no plan: pace from here, below what met the limit
+                    seconds = time.monotonic() - (self._first_send or time.monotonic())
+                    self.pacer = _Pacer.observed(self._sent, seconds, self.settings.concurrency)
+            pacer = self.pacer
+        if pacer is None:
             return
         if rate_limited:
-            self.pacer.rate_limited()
+            pacer.rate_limited()
             _logger.info(
                 "rate limited: pacing at %.1f objects/s, %d chunks in flight",
-                self.pacer.rate,
+                pacer.rate,
                 self.in_flight_limit(),
             )
-        elif self.pacer.clean():
-            _logger.info("pace back at the plan: %.1f objects/s", self.pacer.rate)
+        elif pacer.clean():
+            ceiling = "the plan" if self.settings.plan is not None else "the pace before the 429"
+            _logger.info("pace back at %s: %.1f objects/s", ceiling, pacer.rate)
 
     def wait(self, seconds: float) -> None:
         """Sleep up to ``seconds`` in a worker thread; stopping the import cuts it short."""

@@ -475,6 +475,9 @@ def _take(sample: Iterable[object]) -> list[object]:
 class _Pacer:
     """Keeps an import at its plan's pace, and backs off when Jina answers 429 anyway.
 
+    Without a plan, an import gets one at its first 429 (:meth:`observed`): the pace it had
+    reached is the ceiling it backs off from and recovers to.
+
     Sends are spaced so that objects leave at ``rate`` objects per second (no bursts;
     idle time is not banked). A send that met a rate limit halves the rate and the chunks
     allowed in flight; each send that met none raises the rate by a tenth and the chunks in
@@ -500,6 +503,16 @@ class _Pacer:
         """The pacer of ``plan``: its objects per second and its concurrency."""
         return cls(plan.objects_per_second, plan.concurrency)
 
+    @classmethod
+    def observed(cls, objects: int, seconds: float, concurrency: int) -> _Pacer:
+        """A pacer for an import without a plan, started at its first 429.
+
+        Its ceiling is the pace that met the limit: ``objects`` sent in ``seconds`` (at
+        least one object a second), with ``concurrency`` chunks in flight. The caller then
+        reports that 429, which halves both; later sends recover towards the ceiling.
+        """
+        return cls(max(1.0, objects / max(seconds, 1e-3)), concurrency)
+
     def delay(self, objects: int) -> float:
         """Seconds to wait before sending a chunk of ``objects``; reserves its slot."""
         with self._lock:
@@ -516,7 +529,7 @@ class _Pacer:
             self.concurrency = max(1, self.concurrency // 2)
 
     def clean(self) -> bool:
-        """A send met no 429: recover a step towards the plan; ``True`` when this reaches it."""
+        """A send met no 429: recover a step towards the ceiling; ``True`` when this reaches it."""
         with self._lock:
             planned, most = self.planned_rate, self.planned_concurrency
             below = self.rate < planned or self.concurrency < most

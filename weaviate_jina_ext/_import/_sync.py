@@ -142,6 +142,8 @@ def import_objects(
             objects per second, halved (with the chunks in flight) after a send that met a
             429 and recovered step by step after sends that met none. Create the client
             with ``requests_per_minute=plan.requests_per_minute`` so Weaviate paces alike.
+            Without a plan, sends are not paced until Jina first answers 429; from then on
+            the pace reached until that 429 is the ceiling, halved and recovered the same way.
 
     Returns:
         The report; ``report.raise_for_failures()`` turns failures into an exception.
