@@ -27,7 +27,7 @@ from weaviate_jina_ext.testing import FakeJina, Faults, RateLimit
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from weaviate.client import WeaviateClient
+    from weaviate.client import WeaviateAsyncClient, WeaviateClient
     from weaviate.collections import Collection
 
     from weaviate_jina_ext.testing import JinaEndpoint, WeaviateInstance
@@ -68,20 +68,32 @@ def client(weaviate_jina_server: WeaviateInstance) -> Iterator[WeaviateClient]:
         yield c
 
 
-def create(client: WeaviateClient, base_url: str) -> Collection[Any, Any]:
-    return client.collections.create(
-        "Plan" + uuid.uuid4().hex[:10],
-        properties=[
+def collection_settings(base_url: str) -> dict[str, Any]:
+    """A fresh name, two text properties and v3 at 32 dimensions through ``base_url``."""
+    return {
+        "name": "Plan" + uuid.uuid4().hex[:10],
+        "properties": [
             Property(name="title", data_type=DataType.TEXT),
             Property(name="body", data_type=DataType.TEXT),
         ],
-        vector_config=JinaConfigure.Vectors.text2vec_jinaai(
+        "vector_config": JinaConfigure.Vectors.text2vec_jinaai(
             base_url=base_url,
             model="jina-embeddings-v3",
             dimensions=32,
             vectorize_collection_name=False,
         ),
-    )
+    }
+
+
+def create(client: WeaviateClient, base_url: str) -> Collection[Any, Any]:
+    return client.collections.create(**collection_settings(base_url))
+
+
+async def acreate(client: WeaviateAsyncClient, base_url: str) -> str:
+    """Create the collection on the async client; its name."""
+    settings = collection_settings(base_url)
+    await client.collections.create(**settings)
+    return str(settings["name"])
 
 
 def test_planned_import_backs_off_under_a_real_rate_limit_and_loses_nothing(
@@ -151,20 +163,7 @@ async def test_async_planned_import_backs_off_and_recovers(
         async with wje.use_async_with_custom(
             **weaviate_jina_server.connect_kwargs(), jina_api_key=KEY, requests_per_minute=100_000
         ) as ac:
-            name = "Plan" + uuid.uuid4().hex[:10]
-            await ac.collections.create(
-                name,
-                properties=[
-                    Property(name="title", data_type=DataType.TEXT),
-                    Property(name="body", data_type=DataType.TEXT),
-                ],
-                vector_config=JinaConfigure.Vectors.text2vec_jinaai(
-                    base_url=jina_endpoint.base_url(jina),
-                    model="jina-embeddings-v3",
-                    dimensions=32,
-                    vectorize_collection_name=False,
-                ),
-            )
+            name = await acreate(ac, jina_endpoint.base_url(jina))
             collection = ac.collections.use(name)
             with caplog.at_level(logging.INFO, logger="weaviate_jina_ext"):
                 report = await async_import_objects(
@@ -222,20 +221,7 @@ async def test_async_import_without_a_plan_backs_off_then_recovers(
         async with wje.use_async_with_custom(
             **weaviate_jina_server.connect_kwargs(), jina_api_key=KEY, requests_per_minute=100_000
         ) as ac:
-            name = "Plan" + uuid.uuid4().hex[:10]
-            await ac.collections.create(
-                name,
-                properties=[
-                    Property(name="title", data_type=DataType.TEXT),
-                    Property(name="body", data_type=DataType.TEXT),
-                ],
-                vector_config=JinaConfigure.Vectors.text2vec_jinaai(
-                    base_url=jina_endpoint.base_url(jina),
-                    model="jina-embeddings-v3",
-                    dimensions=32,
-                    vectorize_collection_name=False,
-                ),
-            )
+            name = await acreate(ac, jina_endpoint.base_url(jina))
             collection = ac.collections.use(name)
             with caplog.at_level(logging.INFO, logger="weaviate_jina_ext"):
                 report = await async_import_objects(
